@@ -1,0 +1,192 @@
+package figures
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/surrogo/surrogo/pkg/scale"
+)
+
+type testResults struct {
+	Values []float64 `json:"values"`
+	Seed   uint64    `json:"seed"`
+	Scale  string    `json:"scale"`
+}
+
+var computeCalls int
+
+// The test registers one catalogue entry that no package of this test binary implements.
+func init() {
+	Register(Def[testResults]{
+		ID: "2020-fig02",
+		Compute: func(run *Run) (testResults, error) {
+			computeCalls++
+			run.UsedBackend("test-backend", "test-device")
+			return testResults{Values: []float64{1, 2, 3}, Seed: run.Seed, Scale: string(run.Scale)}, nil
+		},
+		Render: func(run *Run, r testResults) error {
+			return os.WriteFile(run.Path("values.txt"), []byte(strings.Repeat("x", len(r.Values))), 0o644)
+		},
+		Summary: func(r testResults) string { return "three values" },
+	})
+}
+
+func TestCatalog(t *testing.T) {
+	seen := map[string]bool{}
+	for _, e := range Catalog {
+		if !ValidID(e.ID) {
+			t.Errorf("catalogue identifier %q does not follow the grammar", e.ID)
+		}
+		if seen[e.ID] {
+			t.Errorf("duplicate catalogue identifier %q", e.ID)
+		}
+		seen[e.ID] = true
+		if !strings.HasPrefix(e.ID, e.Paper+"-") || e.Title == "" {
+			t.Errorf("entry %+v: paper prefix or title wrong", e)
+		}
+		if _, ok := Papers[e.Paper]; !ok {
+			t.Errorf("entry %s: unknown paper %s", e.ID, e.Paper)
+		}
+	}
+	// The issues name these identifiers explicitly.
+	for _, id := range []string{"2023-fig01", "2023-fig03", "2023-fig04", "2023-fig15", "2021-fig01", "2021-fig05",
+		"2021-table2", "2021-fig04", "2021-figS7", "2021-speedup", "2020-fig27", "2020-table1"} {
+		if !seen[id] {
+			t.Errorf("catalogue misses %s", id)
+		}
+	}
+	for _, bad := range []string{"2023-fig3", "2019-fig01", "2023-Fig01", "fig01"} {
+		if ValidID(bad) {
+			t.Errorf("ValidID(%q) = true", bad)
+		}
+	}
+	if _, err := CatalogEntry("2023-fig99"); err == nil {
+		t.Error("CatalogEntry of an unknown identifier: want an error")
+	}
+}
+
+func TestEnsureComputesOnceAndRecordsProvenance(t *testing.T) {
+	root := t.TempDir()
+	computeCalls = 0
+	opt := Options{Scale: scale.Smoke, Root: root, Log: io.Discard, Seed: 7}
+	st, err := Ensure("2020-fig02", opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if computeCalls != 1 {
+		t.Fatalf("compute called %d times, want 1", computeCalls)
+	}
+	// The saved file has the provenance keys at its top level.
+	data, err := os.ReadFile(filepath.Join(root, "2020-fig02", "smoke", ResultsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"scale", "command", "commit", "backend", "device", "date", "elapsed", "results"} {
+		if _, ok := top[k]; !ok {
+			t.Errorf("results.json lacks the key %q", k)
+		}
+	}
+	if st.Backend != "test-backend" || st.Device != "test-device" || st.Scale != scale.Smoke {
+		t.Errorf("provenance: %+v", st)
+	}
+	if st.Command != "surrogo figure 2020-fig02 --scale smoke" {
+		t.Errorf("command = %q", st.Command)
+	}
+	var r testResults
+	if err := json.Unmarshal(st.Results, &r); err != nil || r.Seed != 7 || r.Scale != "smoke" || len(r.Values) != 3 {
+		t.Errorf("results = %+v, %v", r, err)
+	}
+	// Rendered at computation time.
+	if _, err := os.Stat(filepath.Join(root, "2020-fig02", "smoke", "values.txt")); err != nil {
+		t.Errorf("render output missing: %v", err)
+	}
+
+	// A second Ensure loads; Force recomputes.
+	if _, err := Ensure("2020-fig02", opt); err != nil || computeCalls != 1 {
+		t.Errorf("second Ensure: err %v, compute calls %d (want 1)", err, computeCalls)
+	}
+	opt.Force = true
+	if _, err := Ensure("2020-fig02", opt); err != nil || computeCalls != 2 {
+		t.Errorf("forced Ensure: err %v, compute calls %d (want 2)", err, computeCalls)
+	}
+
+	// Render from the saved results alone.
+	os.Remove(filepath.Join(root, "2020-fig02", "smoke", "values.txt"))
+	paths, err := Render("2020-fig02", Options{Scale: scale.Smoke, Root: root, Log: io.Discard})
+	if err != nil || len(paths) != 1 || filepath.Base(paths[0]) != "values.txt" {
+		t.Errorf("Render = %v, %v", paths, err)
+	}
+	if sum, err := Summary(st); err != nil || sum != "three values" {
+		t.Errorf("Summary = %q, %v", sum, err)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	root := t.TempDir()
+	dir := Dir(root, "2020-fig02", scale.CPU)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, ResultsFile)
+	for name, content := range map[string]string{
+		"corrupt":     "{not json",
+		"wrong id":    `{"id":"2020-fig01","scale":"cpu","results":{}}`,
+		"wrong scale": `{"id":"2020-fig02","scale":"smoke","results":{}}`,
+		"no results":  `{"id":"2020-fig02","scale":"cpu"}`,
+	} {
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Load(root, "2020-fig02", scale.CPU); err == nil {
+			t.Errorf("%s: Load succeeded", name)
+		}
+		// Ensure must not silently recompute over a corrupt file.
+		if _, err := Ensure("2020-fig02", Options{Scale: scale.CPU, Root: root, Log: io.Discard}); err == nil {
+			t.Errorf("%s: Ensure succeeded over a bad results file", name)
+		}
+	}
+	if _, err := Render("2020-fig01", Options{Scale: scale.CPU, Root: root, Log: io.Discard}); err == nil {
+		t.Error("Render of an unimplemented figure: want an error")
+	}
+}
+
+func TestRegisterRejectsBadDefinitions(t *testing.T) {
+	for name, def := range map[string]Def[int]{
+		"unknown id": {ID: "2023-fig99", Compute: func(*Run) (int, error) { return 0, nil }, Render: func(*Run, int) error { return nil }},
+		"no compute": {ID: "2023-fig01", Render: func(*Run, int) error { return nil }},
+		"duplicate":  {ID: "2020-fig02", Compute: func(*Run) (int, error) { return 0, nil }, Render: func(*Run, int) error { return nil }},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: Register did not panic", name)
+				}
+			}()
+			Register(def)
+		}()
+	}
+}
+
+func TestFiguresDir(t *testing.T) {
+	t.Setenv(EnvFiguresDir, "")
+	t.Setenv("GONB_DIR", "")
+	dir, err := FiguresDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "go.mod")); err != nil || filepath.Base(dir) != "figures" {
+		t.Errorf("FiguresDir = %s", dir)
+	}
+	t.Setenv(EnvFiguresDir, "/tmp/somewhere")
+	if dir, _ := FiguresDir(); dir != "/tmp/somewhere" {
+		t.Errorf("override: %s", dir)
+	}
+}

@@ -1,0 +1,81 @@
+package figures
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/janpfeifer/gonb/gonbui"
+)
+
+// InNotebook reports whether the program runs inside a GoNB notebook cell.
+func InNotebook() bool { return gonbui.IsNotebook }
+
+// Reproduce is the call of a figure notebook's results cell: it returns the results of figure
+// id at the scale named by $SURROGO_SCALE (default cpu), loaded from figures/ when they are
+// there and computed and saved otherwise, and shows where they came from and their summary.
+// Inside a notebook an error ends the cell with the message, so the headless runner fails.
+func Reproduce(id string) *Stored {
+	st, err := Ensure(id, Options{Via: "notebook " + id})
+	if err != nil {
+		fail(err)
+	}
+	show(provenanceMarkdown(st))
+	if sum, err := Summary(st); err != nil {
+		fail(err)
+	} else if sum != "" {
+		show(sum)
+	}
+	return st
+}
+
+// Show is the call of a figure notebook's drawing cell: it renders figure id from its saved
+// results at the scale of $SURROGO_SCALE and displays the PNG files inline (outside a notebook
+// it prints their paths).
+func Show(id string) []string {
+	paths, err := Render(id, Options{Via: "notebook " + id})
+	if err != nil {
+		fail(err)
+	}
+	for _, p := range paths {
+		if !strings.HasSuffix(p, ".png") {
+			continue
+		}
+		if !InNotebook() {
+			fmt.Println(p)
+			continue
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			fail(err)
+		}
+		gonbui.DisplayPng(data)
+	}
+	return paths
+}
+
+func provenanceMarkdown(st *Stored) string {
+	root, _ := RepoRoot()
+	dir := Dir(filepath.Join(root, "figures"), st.ID, st.Scale)
+	if r, err := filepath.Rel(root, dir); err == nil && root != "" {
+		dir = r
+	}
+	return fmt.Sprintf("**%s** — %s\n\nScale **%s**; computed %s on %s (%s) in %.1f s at commit `%s` via %s. "+
+		"Recompute with `%s --force`; results in `%s/%s`.",
+		st.ID, st.Title, st.Scale.Describe(), st.Date, st.Device, st.Backend, st.Elapsed, st.Commit, st.Via,
+		st.Command, dir, ResultsFile)
+}
+
+func show(markdown string) {
+	if InNotebook() {
+		gonbui.DisplayMarkdown(markdown)
+		return
+	}
+	fmt.Println(markdown)
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "error:", err)
+	os.Exit(1)
+}

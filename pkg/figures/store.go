@@ -1,0 +1,240 @@
+package figures
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/surrogo/surrogo/pkg/atomicfile"
+	"github.com/surrogo/surrogo/pkg/scale"
+)
+
+// ResultsFile is the name of the saved results in a figure's directory.
+const ResultsFile = "results.json"
+
+// Stored is the content of a results.json: the provenance keys, then the results.
+type Stored struct {
+	ID      string          `json:"id"`
+	Title   string          `json:"title"`
+	Scale   scale.Scale     `json:"scale"`
+	Command string          `json:"command"` // the command that recomputes these results
+	Via     string          `json:"via"`     // how this copy was computed: "cli" or a notebook
+	Commit  string          `json:"commit"`  // git commit of the code, "+dirty" when modified
+	Backend string          `json:"backend"` // computation backend(s), "none" when no model ran
+	Device  string          `json:"device"`
+	Date    string          `json:"date"`    // RFC 3339, UTC
+	Elapsed float64         `json:"elapsed"` // seconds of computation
+	Go      string          `json:"go"`
+	Results json.RawMessage `json:"results"`
+}
+
+// Dir returns the directory of figure id at scale s under root: root/<id>/<scale>.
+func Dir(root, id string, s scale.Scale) string { return filepath.Join(root, id, string(s)) }
+
+// EnvFiguresDir overrides the figures directory (tests point it at a temporary directory).
+const EnvFiguresDir = "SURROGO_FIGURES_DIR"
+
+// FiguresDir returns the directory where results and rendered figures live: $SURROGO_FIGURES_DIR
+// when set, else the figures/ directory of the surrogo checkout that contains the working
+// directory (or $GONB_DIR, the notebook's directory, inside a notebook).
+func FiguresDir() (string, error) {
+	if d := os.Getenv(EnvFiguresDir); d != "" {
+		return filepath.Abs(d)
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		return "", fmt.Errorf("figures directory: %w (or set $%s)", err, EnvFiguresDir)
+	}
+	return filepath.Join(root, "figures"), nil
+}
+
+// RepoRoot returns the root of the surrogo checkout containing $GONB_DIR or the working
+// directory: the first ancestor whose go.mod declares module github.com/surrogo/surrogo.
+func RepoRoot() (string, error) {
+	starts := []string{}
+	if d := os.Getenv("GONB_DIR"); d != "" {
+		starts = append(starts, d)
+	}
+	if wd, err := os.Getwd(); err == nil {
+		starts = append(starts, wd)
+	}
+	for _, dir := range starts {
+		for d := dir; ; d = filepath.Dir(d) {
+			if data, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil &&
+				bytes.Contains(data, []byte("module github.com/surrogo/surrogo\n")) {
+				return d, nil
+			}
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
+	}
+	return "", errors.New("not inside a surrogo checkout")
+}
+
+// Load reads the saved results of figure id at scale s under root.
+func Load(root, id string, s scale.Scale) (*Stored, error) {
+	path := filepath.Join(Dir(root, id, s), ResultsFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var st Stored
+	if err := json.Unmarshal(data, &st); err != nil {
+		return nil, fmt.Errorf("%s: corrupt results file: %w", path, err)
+	}
+	if st.ID != id || st.Scale != s {
+		return nil, fmt.Errorf("%s: holds results of %s at scale %q, not %s at %q", path, st.ID, st.Scale, id, s)
+	}
+	if len(st.Results) == 0 || string(st.Results) == "null" {
+		return nil, fmt.Errorf("%s: no results in the file", path)
+	}
+	return &st, nil
+}
+
+// Ensure returns the results of figure id at the scale of opt: the saved ones when present
+// (unless opt.Force), otherwise computed now, saved, and rendered.
+func Ensure(id string, opt Options) (*Stored, error) {
+	opt, err := opt.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	f, err := lookup(id)
+	if err != nil {
+		return nil, err
+	}
+	if !opt.Force {
+		st, err := Load(opt.Root, id, opt.Scale)
+		if err == nil {
+			return st, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
+	run := newRun(id, opt)
+	if err := os.MkdirAll(run.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(opt.Log, "figure %s: computing at scale %s into %s\n", id, opt.Scale.Describe(), run.Dir)
+	start := time.Now()
+	res, err := f.compute(run)
+	if err != nil {
+		return nil, fmt.Errorf("figure %s at scale %s: %w", id, opt.Scale, err)
+	}
+	raw, err := json.Marshal(res)
+	if err != nil {
+		return nil, fmt.Errorf("figure %s: encoding results: %w", id, err)
+	}
+	entry, _ := CatalogEntry(id)
+	st := &Stored{
+		ID: id, Title: entry.Title, Scale: opt.Scale,
+		Command: fmt.Sprintf("surrogo figure %s --scale %s", id, opt.Scale),
+		Via:     opt.Via, Commit: gitCommit(), Backend: run.backendOrNone(), Device: run.deviceOrCPU(),
+		Date: start.UTC().Format(time.RFC3339), Elapsed: time.Since(start).Seconds(),
+		Go: runtime.Version(), Results: raw,
+	}
+	data, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := atomicfile.WriteFile(filepath.Join(run.Dir, ResultsFile), append(data, '\n'), 0o644); err != nil {
+		return nil, err
+	}
+	if err := f.render(run, st.Results); err != nil {
+		return nil, fmt.Errorf("figure %s: rendering: %w", id, err)
+	}
+	return st, nil
+}
+
+// Render draws the files of figure id from its saved results at the scale of opt and returns
+// their paths (PNG and SVG files, and any other outputs such as tables).
+func Render(id string, opt Options) ([]string, error) {
+	opt, err := opt.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	f, err := lookup(id)
+	if err != nil {
+		return nil, err
+	}
+	st, err := Load(opt.Root, id, opt.Scale)
+	if err != nil {
+		return nil, fmt.Errorf("figure %s: no saved results at scale %s (run `surrogo figure %s --scale %s` first): %w", id, opt.Scale, id, opt.Scale, err)
+	}
+	run := newRun(id, opt)
+	if err := f.render(run, st.Results); err != nil {
+		return nil, fmt.Errorf("figure %s: rendering: %w", id, err)
+	}
+	return Outputs(run.Dir)
+}
+
+// Summary returns the Markdown summary of saved results, or "" when the figure has none.
+func Summary(st *Stored) (string, error) {
+	f, err := lookup(st.ID)
+	if err != nil {
+		return "", err
+	}
+	return f.summary(st.Results)
+}
+
+// Outputs lists the rendered files of a figure directory (everything but results.json), sorted.
+func Outputs(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() || e.Name() == ResultsFile || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		out = append(out, filepath.Join(dir, e.Name()))
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// gitCommit returns the commit of the checkout, with "+dirty" when it has uncommitted changes,
+// or "unknown" outside a git checkout.
+func gitCommit() string {
+	root, err := RepoRoot()
+	if err != nil {
+		return "unknown"
+	}
+	out, err := exec.Command("git", "-C", root, "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	commit := strings.TrimSpace(string(out))
+	if st, err := exec.Command("git", "-C", root, "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
+		commit += "+dirty"
+	}
+	return commit
+}
+
+// cpuDescription names the processor and the number of cores available.
+func cpuDescription() string {
+	model := runtime.GOARCH
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+				model = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	return fmt.Sprintf("CPU: %s, %d cores", model, runtime.NumCPU())
+}
