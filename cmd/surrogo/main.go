@@ -74,8 +74,7 @@ func newFlags(name, usage, description string) *flag.FlagSet {
 // and a usage error for a bad flag or unexpected positional arguments when maxArgs >= 0.
 func parseFlags(fs *flag.FlagSet, args []string, maxArgs int) error {
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
+		if errors.Is(err, flag.ErrHelp) { // the flag package has printed the usage
 			return errHelp
 		}
 		return badInputf("%s: %v (see --help)", fs.Name(), err)
