@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -119,18 +120,75 @@ func Run(ctx context.Context, path string, opt Options) error {
 		}
 		return fmt.Errorf("notebook %s failed: %s", filepath.Base(abs), cellError(stderr.String(), runErr))
 	}
-	if !opt.InPlace {
-		return nil
-	}
 	executed, err := os.ReadFile(filepath.Join(outDir, outName))
 	if err != nil {
 		return fmt.Errorf("notebook %s: reading the executed copy: %w", filepath.Base(abs), err)
+	}
+	// GoNB reports compile errors to Jupyter, but a program that panics or exits with a
+	// non-zero status only prints to stderr: find those in the saved outputs.
+	if err := failedCell(executed); err != nil {
+		return fmt.Errorf("notebook %s failed: %w", filepath.Base(abs), err)
+	}
+	if !opt.InPlace {
+		return nil
 	}
 	tmp := abs + ".tmp"
 	if err := os.WriteFile(tmp, executed, 0o644); err != nil {
 		return err
 	}
 	return os.Rename(tmp, abs)
+}
+
+// exitStatus matches the line GoNB prints when a cell's program ends with a non-zero status.
+var exitStatus = regexp.MustCompile(`(?m)^exit status [1-9][0-9]*$`)
+
+// failedCell returns an error describing the first cell of an executed notebook whose outputs
+// show an error or a program that ended with a non-zero exit status.
+func failedCell(executed []byte) error {
+	var nb struct {
+		Cells []struct {
+			CellType string          `json:"cell_type"`
+			Source   json.RawMessage `json:"source"`
+			Outputs  []struct {
+				OutputType string          `json:"output_type"`
+				Name       string          `json:"name"`
+				Text       json.RawMessage `json:"text"`
+				EName      string          `json:"ename"`
+				EValue     string          `json:"evalue"`
+			} `json:"outputs"`
+		} `json:"cells"`
+	}
+	if err := json.Unmarshal(executed, &nb); err != nil {
+		return fmt.Errorf("executed notebook is not valid JSON: %w", err)
+	}
+	for i, c := range nb.Cells {
+		var stderr strings.Builder
+		for _, o := range c.Outputs {
+			switch {
+			case o.OutputType == "error":
+				return fmt.Errorf("cell %d:\n%s\n%s: %s", i+1, multiline(c.Source), o.EName, o.EValue)
+			case o.OutputType == "stream" && o.Name == "stderr":
+				stderr.WriteString(multiline(o.Text))
+			}
+		}
+		if exitStatus.MatchString(stderr.String()) {
+			return fmt.Errorf("cell %d:\n%s\n%s", i+1, multiline(c.Source), strings.TrimSpace(stderr.String()))
+		}
+	}
+	return nil
+}
+
+// multiline decodes a notebook text field, which is a string or a list of strings.
+func multiline(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var parts []string
+	if json.Unmarshal(raw, &parts) == nil {
+		return strings.Join(parts, "")
+	}
+	return string(raw)
 }
 
 // cellError extracts nbclient's description of the failing cell from the output of
