@@ -8,7 +8,7 @@ require (
 	github.com/janpfeifer/gonb v0.11.1
 	github.com/pkg/errors v0.9.1
 	golang.org/x/image v0.30.0
-	gonum.org/v1/gonum v0.16.0
+	gonum.org/v1/gonum v0.17.0
 	gonum.org/v1/plot v0.17.0
 )
 

@@ -109,6 +109,9 @@ func (p *Problem) Validate() error {
 	}
 	last := float64(p.N - 1)
 	for i, s := range p.Sources {
+		if s.valid(last) {
+			continue // the common case, without formatting a name
+		}
 		name := fmt.Sprintf("sources[%d]", i)
 		switch {
 		case math.IsNaN(s.X) || math.IsNaN(s.Y) || math.IsInf(s.X, 0) || math.IsInf(s.Y, 0):
@@ -125,6 +128,14 @@ func (p *Problem) Validate() error {
 		}
 	}
 	return nil
+}
+
+// valid reports whether s passes every check of Validate on a lattice whose last cell
+// index is last.
+func (s Source) valid(last float64) bool {
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	return finite(s.X) && finite(s.Y) && finite(s.R) && s.R > 0 && finite(s.Value) && s.Value >= 0 &&
+		s.X-s.R >= 0 && s.X+s.R <= last && s.Y-s.R >= 0 && s.Y+s.R <= last
 }
 
 // Input returns the input image a, row-major with index row*N + col: the sum of the values of
