@@ -21,6 +21,8 @@
 // counts, 80/20 split, subset divisors 80, 40, 20, 8, 4, 2, 1) and shrink the lattice and the
 // number of configurations. Spec.Describe says which scale a data set is and how it differs
 // from the paper; Manifest carries that line and the actual subset sizes into every output.
+// Scale is the project-wide scale.Scale (custom data sets have their own ScaleCustom), so the
+// scale given on a command line or in $SURROGO_SCALE selects the data set directly.
 //
 // # Configurations
 //
@@ -67,6 +69,10 @@
 // Disjoint(80, 3); Fig. 9: two 5% sets, Disjoint(20, 2)) are consecutive blocks of the
 // training order: set A is the nested subset itself, B the next max(1, floor(nTrain/d))
 // configurations of every k, and so on.
+//
+// Every subset has a name ("train", "test/8", "train/80/B", "k07/train"), and
+// Splits.Subset returns the subset of a name, so that command lines and configuration files
+// can select one.
 //
 // The 2023 paper is inconsistent about the split: its text says 320k training and 80k test
 // configurations, Fig. 4 says 360k and 40k. This package follows the text (80/20).

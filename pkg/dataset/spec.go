@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/surrogo/surrogo/pkg/scale"
 	"github.com/surrogo/surrogo/solver"
 )
 
@@ -36,20 +37,21 @@ func ParseRecipe(s string) (Recipe, error) {
 	return "", fmt.Errorf("recipe: unknown recipe %q (want 2021, 2023 or custom)", s)
 }
 
-// Scale names the size at which a paper recipe is run.
-type Scale string
+// Scale names the size at which a paper recipe is run. It is the project-wide scale.Scale, so
+// that one scale type flows from the command line through data sets, training and figures.
+type Scale = scale.Scale
 
 // The scales. All keep the papers' physics and protocol; see the package documentation.
 const (
-	ScaleSmoke  Scale = "smoke"  // CI: seconds on a CPU
-	ScaleCPU    Scale = "cpu"    // minutes on 2 CPU cores
-	ScaleGPU    Scale = "gpu"    // minutes on one H100
-	ScalePaper  Scale = "paper"  // the exact paper setup
-	ScaleCustom Scale = "custom" // the scale of every custom recipe
+	ScaleSmoke  = scale.Smoke     // CI: seconds on a CPU
+	ScaleCPU    = scale.CPU       // minutes on 2 CPU cores
+	ScaleGPU    = scale.GPU       // minutes on one H100
+	ScalePaper  = scale.Paper     // the exact paper setup
+	ScaleCustom = Scale("custom") // the scale of every custom recipe (not one of scale.All)
 )
 
-// Scales lists the scales of the paper recipes, smallest first.
-var Scales = []Scale{ScaleSmoke, ScaleCPU, ScaleGPU, ScalePaper}
+// Scales lists the scales of the paper recipes, smallest first (scale.All).
+var Scales = slices.Clone(scale.All)
 
 var scalePurpose = map[Scale]string{
 	ScaleSmoke: "CI check, seconds on a CPU",
@@ -57,10 +59,10 @@ var scalePurpose = map[Scale]string{
 	ScaleGPU:   "minutes on one H100",
 }
 
-// ParseScale returns the scale named s.
+// ParseScale returns the scale named s (case-insensitive): one of scale.All or ScaleCustom.
 func ParseScale(s string) (Scale, error) {
 	for _, sc := range append(slices.Clone(Scales), ScaleCustom) {
-		if strings.EqualFold(s, string(sc)) {
+		if strings.EqualFold(strings.TrimSpace(s), string(sc)) {
 			return sc, nil
 		}
 	}

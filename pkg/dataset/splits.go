@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -184,6 +185,61 @@ func (sp *Splits) Disjoint(divisor, count int) ([]Subset, error) {
 		out[c] = sp.collect(name, Train, divisor, c*m, m, sp.spec.MinSources, sp.spec.MaxSources)
 	}
 	return out, nil
+}
+
+// Subset returns the subset with the given name, as the other methods name them:
+//
+//	train, test          the training and test sets
+//	train/D, test/D      TrainSubset(D), TestSubset(D) (e.g. train/80, the 2023 paper's 1.25%)
+//	train/D/X            set X (A, B, C, ...) of Disjoint(D, X-'A'+1)
+//	kNN/train, kNN/test  the fixed-count data set with NN sources (e.g. k07/train; k7 works too)
+//
+// so that command lines and configuration files can select a subset by name.
+func (sp *Splits) Subset(name string) (Subset, error) {
+	bad := func(why string) (Subset, error) {
+		return Subset{}, fmt.Errorf("dataset: subset %q: %s (want train, test, train/D, test/D, train/D/X or kNN/train, kNN/test)", name, why)
+	}
+	parts := strings.Split(name, "/")
+	if k, ok := strings.CutPrefix(parts[0], "k"); ok && len(parts) == 2 {
+		n, err := strconv.Atoi(k)
+		if err != nil || n < 0 {
+			return bad("bad number of sources " + strconv.Quote(k))
+		}
+		train, test, err := sp.FixedCount(n)
+		if err != nil {
+			return Subset{}, err
+		}
+		switch Part(parts[1]) {
+		case Train:
+			return train, nil
+		case Test:
+			return test, nil
+		}
+		return bad("unknown part " + strconv.Quote(parts[1]))
+	}
+	p := Part(parts[0])
+	if p != Train && p != Test {
+		return bad("unknown part " + strconv.Quote(parts[0]))
+	}
+	divisor := 1
+	if len(parts) >= 2 {
+		d, err := strconv.Atoi(parts[1])
+		if err != nil || d < 1 {
+			return bad("bad divisor " + strconv.Quote(parts[1]))
+		}
+		divisor = d
+	}
+	switch {
+	case len(parts) <= 2:
+		return sp.subset(p, divisor)
+	case len(parts) == 3 && p == Train && len(parts[2]) == 1 && parts[2][0] >= 'A' && parts[2][0] <= 'Z':
+		sets, err := sp.Disjoint(divisor, int(parts[2][0]-'A')+1)
+		if err != nil {
+			return Subset{}, err
+		}
+		return sets[len(sets)-1], nil
+	}
+	return bad("malformed name")
 }
 
 // Manifest describes a data set for the files made from it: its Spec, ID and description,

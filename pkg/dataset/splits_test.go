@@ -298,3 +298,53 @@ func BenchmarkSplitPaper(b *testing.B) {
 		sp.TrainSubset(80)
 	}
 }
+
+func TestSubsetByName(t *testing.T) {
+	sp := mustSplit(t, mustNew(t, Recipe2023, ScaleCPU, 3))
+	sub := func(s Subset, err error) Subset {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	k7train, k7test, err := sp.FixedCount(7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	disjoint, err := sp.Disjoint(20, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		want Subset
+	}{
+		{"train", sp.Train()},
+		{"test", sp.Test()},
+		{"train/1", sp.Train()},
+		{"train/80", sub(sp.TrainSubset(80))},
+		{"test/8", sub(sp.TestSubset(8))},
+		{"train/20/A", disjoint[0]},
+		{"train/20/C", disjoint[2]},
+		{"k07/train", k7train},
+		{"k7/test", k7test},
+	} {
+		got, err := sp.Subset(tc.name)
+		if err != nil {
+			t.Errorf("Subset(%q): %v", tc.name, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("Subset(%q) = %s with %d indices, want %s with %d", tc.name, got.Name, got.Total, tc.want.Name, tc.want.Total)
+		}
+	}
+	for _, name := range []string{"", "validation", "train/0", "train/x", "train/20/a", "train/20/AB", "test/20/A",
+		"k99/train", "kx/train", "k07/valid", "train/1/2/3", "train/2/C"} {
+		if _, err := sp.Subset(name); err == nil {
+			t.Errorf("Subset(%q): want an error", name)
+		} else if !strings.Contains(err.Error(), "subset") && !strings.Contains(err.Error(), "dataset") {
+			t.Errorf("Subset(%q): error %q does not say what is wrong", name, err)
+		}
+	}
+}
