@@ -1,0 +1,468 @@
+package fig2023
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"strings"
+	"time"
+
+	"gonum.org/v1/plot/vg"
+
+	"github.com/surrogo/surrogo/pkg/dataset"
+	"github.com/surrogo/surrogo/pkg/figures"
+	"github.com/surrogo/surrogo/pkg/figures/internal/figkit"
+	"github.com/surrogo/surrogo/pkg/metrics"
+	"github.com/surrogo/surrogo/pkg/npy"
+	"github.com/surrogo/surrogo/pkg/plots"
+	"github.com/surrogo/surrogo/pkg/scale"
+	"github.com/surrogo/surrogo/solver"
+)
+
+// Fig. 3: the regions of the lattice for a 19-source configuration (panels a-g) and the area
+// fractions of R1, R2, R3 and the sources versus the number of sources (panel h), averaged
+// over the first PerCount configurations of every count of the 2023 data set at N = 512.
+
+func init() {
+	figures.Register(figures.Def[Fig03Results]{
+		ID: "2023-fig03", Compute: computeFig03, Render: renderFig03, Summary: summaryFig03,
+	})
+}
+
+// fig03ExampleSources is the number of sources of the configuration of panels a-g.
+const fig03ExampleSources = 19
+
+// fig03Regions are the regions whose area fractions Fig. 3h shows, with the field (which
+// covers the rest of the lattice).
+var fig03Regions = []metrics.Region{metrics.Sources, metrics.Field, metrics.R1, metrics.R2, metrics.R3}
+
+// fig03Near1 is the threshold of the pixels "with values near 1" of the paper's estimate of
+// their fraction (~ pi R^2/L^2), counted over the whole lattice, sources included.
+const fig03Near1 = 0.9
+
+// fig03Near1Name names that pixel class in the results.
+const fig03Near1Name = "c ≥ 0.9"
+
+// fig03Classes is the number of pixel classes counted: the regions and the pixels near 1.
+const fig03Classes = 6
+
+// Fig03Results are the results behind Fig. 3.
+type Fig03Results struct {
+	DataSet  string  `json:"data_set"`  // the data set the configurations come from
+	N        int     `json:"n"`         // lattice size
+	Radius   int     `json:"radius"`    // source radius
+	Model    string  `json:"model"`     // source model of the steady states
+	Tol      float64 `json:"tol"`       // relative residual of the solves
+	PerCount int     `json:"per_count"` // configurations averaged per number of sources
+	// Counts are the numbers of sources, 1 to 20.
+	Counts []int `json:"counts"`
+	// Regions hold the area fractions per number of sources of the regions sources, field, R1,
+	// R2, R3 and of the pixels with values near 1 ("c ≥ 0.9", sources included).
+	Regions []Fig03Region `json:"regions"`
+	// Example is the 19-source configuration of panels a-g.
+	Example Fig03Example `json:"example"`
+	// Solver describes the solves.
+	Solver SolveStats `json:"solver"`
+}
+
+// Fig03Region holds the area fraction of one region for every number of sources: the mean
+// over the configurations (the paper's "average area fraction") and the standard deviation
+// between configurations.
+type Fig03Region struct {
+	Name string    `json:"name"` // metrics.Region name: sources, field, R1, R2, R3
+	Mean []float64 `json:"mean"` // fraction of the lattice, one per number of sources
+	Std  []float64 `json:"std"`  // standard deviation over configurations
+}
+
+// Fig03Example is the configuration of panels a-g.
+type Fig03Example struct {
+	Index    int             `json:"index"`     // configuration index in the data set
+	NSources int             `json:"n_sources"` // number of sources
+	Sources  []solver.Source `json:"sources"`
+	// Target is the .npy file (float32, shape [1, N, N]) of the normalized steady state, in the
+	// figure's directory.
+	Target string `json:"target"`
+	// Max is the maximum of the unnormalized steady state (the target is divided by it).
+	Max float64 `json:"max"`
+	// Fractions are the area fractions of the regions in this configuration.
+	Fractions map[string]float64 `json:"fractions"`
+}
+
+// SolveStats summarizes the steady-state solves behind a figure.
+type SolveStats struct {
+	Solves         int     `json:"solves"`
+	MeanIterations float64 `json:"mean_iterations"`
+	MaxIterations  int     `json:"max_iterations"`
+	MaxResidual    float64 `json:"max_residual"` // largest final relative residual
+	CPUSeconds     float64 `json:"cpu_seconds"`  // sum of the solve times (one worker each)
+}
+
+// fig03PerCount is the number of configurations per number of sources at each scale.
+func fig03PerCount(s scale.Scale) (int, error) { return perScale(s, 5, 1000, 5000, 20000) }
+
+// regionCounts classifies the pixels of one configuration as the metrics package defines the
+// regions (see metrics.Region): sources where the input is > 0, field elsewhere, and among the
+// field pixels R1, R2 and R3 by the target's value. The order is that of fig03Regions; the last
+// count is that of the pixels with target >= fig03Near1 anywhere.
+func regionCounts(input, target []float64) [fig03Classes]int64 {
+	var c [fig03Classes]int64
+	for i, a := range input {
+		if target[i] >= fig03Near1 {
+			c[5]++
+		}
+		if a > 0 {
+			c[0]++
+			continue
+		}
+		c[1]++
+		switch t := target[i]; {
+		case t >= metrics.R1Min:
+			c[2]++
+		case t >= metrics.R2Min:
+			c[3]++
+		case t >= metrics.R3Min:
+			c[4]++
+		}
+	}
+	return c
+}
+
+// fig03Acc accumulates integer pixel counts, so that the result does not depend on the order
+// in which workers finish.
+type fig03Acc struct {
+	sum, sumSq [][fig03Classes]int64 // per number of sources
+	iterations int64
+	maxIter    int
+	maxRes     float64
+	elapsed    time.Duration
+	solves     int
+}
+
+func newFig03Acc(counts int) *fig03Acc {
+	return &fig03Acc{sum: make([][fig03Classes]int64, counts), sumSq: make([][fig03Classes]int64, counts)}
+}
+
+func (a *fig03Acc) add(k int, c [fig03Classes]int64, st solver.Stats) {
+	for r := range c {
+		a.sum[k-1][r] += c[r]
+		a.sumSq[k-1][r] += c[r] * c[r]
+	}
+	a.iterations += int64(st.Iterations)
+	a.maxIter = max(a.maxIter, st.Iterations)
+	a.maxRes = max(a.maxRes, st.Residual)
+	a.elapsed += st.Elapsed
+	a.solves++
+}
+
+func (a *fig03Acc) merge(o *fig03Acc) {
+	for k := range a.sum {
+		for r := range a.sum[k] {
+			a.sum[k][r] += o.sum[k][r]
+			a.sumSq[k][r] += o.sumSq[k][r]
+		}
+	}
+	a.iterations += o.iterations
+	a.maxIter = max(a.maxIter, o.maxIter)
+	a.maxRes = max(a.maxRes, o.maxRes)
+	a.elapsed += o.elapsed
+	a.solves += o.solves
+}
+
+func (a *fig03Acc) stats() SolveStats {
+	return SolveStats{Solves: a.solves, MeanIterations: float64(a.iterations) / float64(max(a.solves, 1)),
+		MaxIterations: a.maxIter, MaxResidual: a.maxRes, CPUSeconds: a.elapsed.Seconds()}
+}
+
+// newSolvers returns one single-threaded solver per worker for the lattice of spec.
+func newSolvers(spec dataset.Spec, workers int) ([]*solver.Solver, error) {
+	out := make([]*solver.Solver, workers)
+	for w := range out {
+		s, err := solver.NewSolver(spec.N, spec.D, spec.Gamma, solver.Options{Workers: 1})
+		if err != nil {
+			return nil, err
+		}
+		out[w] = s
+	}
+	return out, nil
+}
+
+func computeFig03(run *figures.Run) (Fig03Results, error) {
+	var res Fig03Results
+	spec, err := paperSpec(run.Seed)
+	if err != nil {
+		return res, err
+	}
+	perCount, err := fig03PerCount(run.Scale)
+	if err != nil {
+		return res, err
+	}
+	nCounts := spec.NumCounts()
+	workers := runtime.GOMAXPROCS(0)
+	solvers, err := newSolvers(spec, workers)
+	if err != nil {
+		return res, err
+	}
+	fields := make([][]float64, workers)
+	accs := make([]*fig03Acc, workers)
+	for w := range fields {
+		fields[w] = make([]float64, spec.N*spec.N)
+		accs[w] = newFig03Acc(nCounts)
+	}
+	total := nCounts * perCount
+	run.Logf("solving %d configurations (%d per number of sources, N = %d) on %d workers", total, perCount, spec.N, workers)
+	err = figkit.Parallel(run.Context(), total, workers, func(w, i int) error {
+		k, j := spec.MinSources+i/perCount, i%perCount
+		p, err := spec.Problem(spec.Index(k, j))
+		if err != nil {
+			return err
+		}
+		st, err := solvers[w].SolveInto(fields[w], p)
+		if err != nil {
+			return fmt.Errorf("configuration (%d sources, #%d): %w", k, j, err)
+		}
+		accs[w].add(k, regionCounts(solvers[w].Input(), fields[w]), st)
+		return nil
+	}, func(done, total int, elapsed time.Duration) {
+		run.Logf("%d/%d solved in %.0f s", done, total, elapsed.Seconds())
+	})
+	if err != nil {
+		return res, err
+	}
+	acc := newFig03Acc(nCounts)
+	for _, a := range accs {
+		acc.merge(a)
+	}
+
+	pixels := float64(spec.N * spec.N)
+	res = Fig03Results{
+		DataSet: spec.Describe(), N: spec.N, Radius: spec.Radius, Model: string(spec.Model),
+		Tol: solvers[0].Options().Tol, PerCount: perCount,
+	}
+	for k := spec.MinSources; k <= spec.MaxSources; k++ {
+		res.Counts = append(res.Counts, k)
+	}
+	names := []string{fig03Near1Name}
+	for _, region := range fig03Regions {
+		names = append(names, region.String())
+	}
+	names = append(names[1:], names[0])
+	for r, name := range names {
+		reg := Fig03Region{Name: name}
+		for k := range res.Counts {
+			n := float64(perCount)
+			mean := float64(acc.sum[k][r]) / n
+			variance := max(float64(acc.sumSq[k][r])/n-mean*mean, 0)
+			reg.Mean = append(reg.Mean, mean/pixels)
+			reg.Std = append(reg.Std, math.Sqrt(variance)/pixels)
+		}
+		res.Regions = append(res.Regions, reg)
+	}
+
+	// The configuration of panels a-g: the first with 19 sources.
+	idx := spec.Index(fig03ExampleSources, 0)
+	p, err := spec.Problem(idx)
+	if err != nil {
+		return res, err
+	}
+	st, err := solvers[0].SolveInto(fields[0], p)
+	if err != nil {
+		return res, fmt.Errorf("configuration %d: %w", idx, err)
+	}
+	acc.add(fig03ExampleSources, [fig03Classes]int64{}, st)
+	res.Solver = acc.stats()
+	target := float32s(fields[0])
+	input := float32s(solvers[0].Input())
+	res.Example = Fig03Example{Index: idx, NSources: len(p.Sources), Sources: p.Sources, Target: "example-target.npy",
+		Max: st.Scale, Fractions: map[string]float64{}}
+	for _, region := range fig03Regions {
+		mask, err := metrics.Mask(region, input, target)
+		if err != nil {
+			return res, err
+		}
+		res.Example.Fractions[region.String()] = float64(countTrue(mask)) / pixels
+	}
+	near1 := 0
+	for _, v := range target {
+		if v >= fig03Near1 {
+			near1++
+		}
+	}
+	res.Example.Fractions[fig03Near1Name] = float64(near1) / pixels
+	if err := npy.WriteFile(run.Path(res.Example.Target), []int{1, spec.N, spec.N}, target); err != nil {
+		return res, err
+	}
+	run.Logf("%d solves, %.1f iterations on average, largest residual %.2g, %.1f CPU-seconds",
+		res.Solver.Solves, res.Solver.MeanIterations, res.Solver.MaxResidual, res.Solver.CPUSeconds)
+	return res, nil
+}
+
+func countTrue(mask []bool) int {
+	n := 0
+	for _, m := range mask {
+		if m {
+			n++
+		}
+	}
+	return n
+}
+
+// region returns the results of the named region.
+func (r *Fig03Results) region(name string) (Fig03Region, error) {
+	for _, reg := range r.Regions {
+		if reg.Name == name {
+			return reg, nil
+		}
+	}
+	return Fig03Region{}, fmt.Errorf("results have no region %q", name)
+}
+
+// paperEstimate is the paper's estimate of the fraction of pixels near 1 for k sources:
+// k*pi*R^2/L^2 ("~ pi R^2/L^2 = 0.03 - 0.6%").
+func (r *Fig03Results) paperEstimate(k int) float64 {
+	return float64(k) * math.Pi * float64(r.Radius*r.Radius) / float64(r.N*r.N)
+}
+
+// fig03Stamp is the scale stamp of Fig. 3.
+func fig03Stamp(s scale.Scale, perCount int) string {
+	return figkit.Stamp(s, "512×512, 20k configurations per number of sources", false) +
+		fmt.Sprintf(" · %s configurations per number of sources", thousands(perCount))
+}
+
+var fig03Titles = map[string]string{
+	"field": "field", "sources": "sources",
+	"R1": "R1: 0.2 ≤ c ≤ 1", "R2": "R2: 0.1 ≤ c < 0.2", "R3": "R3: 0.05 ≤ c < 0.1",
+}
+
+func renderFig03(run *figures.Run, r Fig03Results) error {
+	target, err := readFields(run.Path(r.Example.Target), 1, r.N)
+	if err != nil {
+		return err
+	}
+	p := solver.NewProblem(r.N, r.Example.Sources)
+	in64, err := p.Input()
+	if err != nil {
+		return err
+	}
+	input := float32s(in64)
+	// Panel letters are written in the titles: the two rows are grids of different shapes.
+	var masks []plots.Panel
+	for i, region := range []metrics.Region{metrics.Field, metrics.Sources, metrics.R1, metrics.R2, metrics.R3} {
+		mask, err := metrics.Mask(region, input, target)
+		if err != nil {
+			return err
+		}
+		img := make([]float64, len(mask))
+		for i, m := range mask {
+			if m {
+				img[i] = 1
+			}
+		}
+		h := plots.NewHeatmap(img)
+		h.Title = fmt.Sprintf("(%c) %s", 'a'+i, fig03Titles[region.String()])
+		h.Color = plots.ColorScale{Map: plots.Grays}.Fixed(0, 1)
+		h.NoColorBar, h.HideAxes = true, true
+		masks = append(masks, h)
+	}
+	in := plots.NewHeatmap(input)
+	in.Title = fmt.Sprintf("(f) input: %d sources", r.Example.NSources)
+	in.Color = plots.ColorScale{Label: "source value"}.Fixed(0, 1)
+	in.HideAxes = true
+	out := plots.NewHeatmap(target)
+	out.Title = "(g) stationary state"
+	out.Color = plots.ColorScale{Label: "c"}.Fixed(0, 1)
+	out.HideAxes = true
+
+	ax := &plots.Axes{Title: "(h) average area fraction", XLabel: "number of sources", YLabel: "area fraction (%)",
+		LogY: true, XTicks: []float64{1, 5, 10, 15, 20}, Legend: plots.LegendTopLeft, Grid: true,
+		YRange: plots.Range{Min: 0.005, Max: 300}}
+	x := make([]float64, len(r.Counts))
+	for i, k := range r.Counts {
+		x[i] = float64(k)
+	}
+	percent := func(v []float64) []float64 {
+		out := make([]float64, len(v))
+		for i := range v {
+			out[i] = 100 * v[i]
+		}
+		return out
+	}
+	for _, name := range []string{"R1", "R2", "R3", "sources"} {
+		reg, err := r.region(name)
+		if err != nil {
+			return err
+		}
+		ax.LineStd(name, x, percent(reg.Mean), percent(reg.Std))
+	}
+	est := make([]float64, len(r.Counts))
+	for i, k := range r.Counts {
+		est[i] = 100 * r.paperEstimate(k)
+	}
+	ref := ax.Line("k·πR²/L² (paper's estimate)", x, est)
+	ref.Dashed, ref.Color, ref.Marker, ref.Width = true, plots.Black, plots.MarkerNone, 0.8
+	high, err := r.region(fig03Near1Name)
+	if err != nil {
+		return err
+	}
+	hl := ax.Line("c ≥ 0.9 (values near 1)", x, percent(high.Mean))
+	hl.Color, hl.Marker, hl.Width = plots.Gray, plots.MarkerCross, 0.8
+
+	fig := plots.NewFigure(2, 1, plots.NewGrid(1, 5, masks...), plots.NewGrid(1, 3, in, out, ax))
+	fig.Title = fmt.Sprintf("Regions of the lattice (white) for %d sources and their area fractions, N = %d", r.Example.NSources, r.N)
+	fig.Width, fig.Height = 12.5*vg.Inch, 6.6*vg.Inch
+	fig.Stamp = fig03Stamp(run.Scale, r.PerCount)
+	for _, ext := range []string{".png", ".svg"} {
+		if err := fig.Save(run.Path(run.ID + ext)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func summaryFig03(r Fig03Results) string {
+	var b strings.Builder
+	get := func(name string) Fig03Region {
+		reg, _ := r.region(name)
+		return reg
+	}
+	src, field, r1, r2, r3, high := get("sources"), get("field"), get("R1"), get("R2"), get("R3"), get(fig03Near1Name)
+	n := len(r.Counts)
+	for _, reg := range []Fig03Region{src, field, r1, r2, r3, high} {
+		if n == 0 || len(reg.Mean) != n || len(reg.Std) != n {
+			return "results are incomplete"
+		}
+	}
+	fmt.Fprintf(&b, "Average area fraction (%%, mean ± std over %s configurations per number of sources, N = %d, %s model):\n\n",
+		thousands(r.PerCount), r.N, r.Model)
+	b.WriteString("| sources | sources % | paper k·πR²/L² % | c ≥ 0.9 % | R1 % | R2 % | R3 % | field % |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	for i, k := range r.Counts {
+		fmt.Fprintf(&b, "| %d | %.3f ± %.3f | %.3f | %.3f ± %.3f | %.2f ± %.2f | %.2f ± %.2f | %.2f ± %.2f | %.2f |\n", k,
+			100*src.Mean[i], 100*src.Std[i], 100*r.paperEstimate(k), 100*high.Mean[i], 100*high.Std[i],
+			100*r1.Mean[i], 100*r1.Std[i], 100*r2.Mean[i], 100*r2.Std[i], 100*r3.Mean[i], 100*r3.Std[i], 100*field.Mean[i])
+	}
+	last := n - 1
+	k0, k1 := r.Counts[0], r.Counts[last]
+	disk := src.Mean[0] * float64(r.N*r.N)
+	fmt.Fprintf(&b, "\n**Sources.** They cover %.3f%% of the lattice with %d source and %.3f%% with %d; the paper's estimate "+
+		"πR²/L² gives %.3f%% and %.3f%% (\"≈ 0.03 – 0.6%%\"). A disk of radius %d holds %.0f cells on the lattice, not "+
+		"π·%d = %.1f; overlapping disks share cells, which makes the %d-source value %.2f%% smaller than %d separate disks.\n",
+		100*src.Mean[0], k0, 100*src.Mean[last], k1, 100*r.paperEstimate(k0), 100*r.paperEstimate(k1),
+		r.Radius, disk, r.Radius*r.Radius, math.Pi*float64(r.Radius*r.Radius), k1,
+		100*(1-src.Mean[last]/(float64(k1)*src.Mean[0])), k1)
+	fmt.Fprintf(&b, "\n**Values near 1.** The paper equates the source area with the pixels \"with values near 1\". In the %s "+
+		"model normalized by the maximum, pixels with c ≥ %.1f cover %.3f%% with %d source and %.3f%% with %d "+
+		"(%.1f-fold, while the source area grows %.1f-fold): only the hottest spot of each configuration reaches values near 1.\n",
+		r.Model, fig03Near1, 100*high.Mean[0], k0, 100*high.Mean[last], k1, high.Mean[last]/high.Mean[0], src.Mean[last]/src.Mean[0])
+	fmt.Fprintf(&b, "\n**R1, R2, R3.** R1 (c ≥ 0.2 outside the sources) covers %.2f%% → %.2f%%, R2 %.2f%% → %.2f%%, R3 %.2f%% → %.2f%% "+
+		"from %d to %d sources: pixels with values ≥ 0.2 outnumber the source pixels %.1f to %.1f times.\n",
+		100*r1.Mean[0], 100*r1.Mean[last], 100*r2.Mean[0], 100*r2.Mean[last], 100*r3.Mean[0], 100*r3.Mean[last],
+		k0, k1, r1.Mean[0]/src.Mean[0], r1.Mean[last]/src.Mean[last])
+	fmt.Fprintf(&b, "\nPanels a–g: configuration %d (%d sources); regions there: ", r.Example.Index, r.Example.NSources)
+	var parts []string
+	for _, name := range []string{"sources", "R1", "R2", "R3", "field", fig03Near1Name} {
+		parts = append(parts, fmt.Sprintf("%s %.2f%%", name, 100*r.Example.Fractions[name]))
+	}
+	b.WriteString(strings.Join(parts, ", "))
+	fmt.Fprintf(&b, ". Solver: %s solves, %.1f multigrid-CG iterations on average (at most %d), largest relative residual %.1e (tolerance %.0e), %.0f CPU-seconds.\n",
+		thousands(r.Solver.Solves), r.Solver.MeanIterations, r.Solver.MaxIterations, r.Solver.MaxResidual, r.Tol, r.Solver.CPUSeconds)
+	return b.String()
+}
