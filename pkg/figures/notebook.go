@@ -56,10 +56,12 @@ func Show(id string) []string {
 }
 
 func provenanceMarkdown(st *Stored) string {
-	root, _ := RepoRoot()
-	dir := Dir(filepath.Join(root, "figures"), st.ID, st.Scale)
-	if r, err := filepath.Rel(root, dir); err == nil && root != "" {
-		dir = r
+	figs, _ := FiguresDir()
+	dir := Dir(figs, st.ID, st.Scale)
+	if root, err := RepoRoot(); err == nil {
+		if r, err := filepath.Rel(root, dir); err == nil && !strings.HasPrefix(r, "..") {
+			dir = r
+		}
 	}
 	return fmt.Sprintf("**%s** — %s\n\nScale **%s**; computed %s on %s (%s) in %.1f s at commit `%s` via %s. "+
 		"Recompute with `%s --force`; results in `%s/%s`.",
