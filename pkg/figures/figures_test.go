@@ -190,3 +190,28 @@ func TestFiguresDir(t *testing.T) {
 		t.Errorf("override: %s", dir)
 	}
 }
+
+func TestCacheDir(t *testing.T) {
+	figs := t.TempDir()
+	t.Setenv(EnvCacheDir, "")
+	t.Setenv(EnvFiguresDir, figs)
+	run := newRun("2020-fig02", Options{Scale: scale.Smoke, Root: figs})
+	dir, err := run.CacheDir("data", "x")
+	if err != nil || dir != filepath.Join(figs, ".cache", "data", "x") {
+		t.Errorf("CacheDir with %s set = %q, %v", EnvFiguresDir, dir, err)
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		t.Errorf("CacheDir did not create %s", dir)
+	}
+	other := t.TempDir()
+	t.Setenv(EnvCacheDir, other)
+	if dir, _ := run.CacheDir("runs"); dir != filepath.Join(other, "runs") {
+		t.Errorf("CacheDir with %s set = %q", EnvCacheDir, dir)
+	}
+	t.Setenv(EnvCacheDir, "")
+	t.Setenv(EnvFiguresDir, "")
+	run = newRun("2020-fig02", Options{Scale: scale.Smoke, Root: "/repo/figures"})
+	if dir := filepath.Join(filepath.Dir(run.Root), ".cache"); dir != "/repo/.cache" {
+		t.Errorf("default cache root = %q", dir)
+	}
+}

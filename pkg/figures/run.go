@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -82,4 +83,28 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// EnvCacheDir overrides the directory of large intermediate artifacts (data-set caches,
+// training runs) that figures share and that are not committed.
+const EnvCacheDir = "SURROGO_CACHE_DIR"
+
+// CacheDir returns a directory for large intermediate artifacts under the cache root, joined
+// with parts: $SURROGO_CACHE_DIR when set; else .cache/ beside the figures directory when
+// $SURROGO_FIGURES_DIR is set (so tests keep everything in their temporary directory); else the
+// checkout's .cache/ (ignored by git). The directory is created.
+func (r *Run) CacheDir(parts ...string) (string, error) {
+	root := os.Getenv(EnvCacheDir)
+	if root == "" {
+		if os.Getenv(EnvFiguresDir) != "" {
+			root = filepath.Join(r.Root, ".cache")
+		} else {
+			root = filepath.Join(filepath.Dir(r.Root), ".cache")
+		}
+	}
+	dir := filepath.Join(append([]string{root}, parts...)...)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	return dir, nil
 }
