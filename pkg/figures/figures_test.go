@@ -208,10 +208,12 @@ func TestCacheDir(t *testing.T) {
 	if dir, _ := run.CacheDir("runs"); dir != filepath.Join(other, "runs") {
 		t.Errorf("CacheDir with %s set = %q", EnvCacheDir, dir)
 	}
+	// Without either variable the cache is .cache/ beside the figures directory.
 	t.Setenv(EnvCacheDir, "")
 	t.Setenv(EnvFiguresDir, "")
-	run = newRun("2020-fig02", Options{Scale: scale.Smoke, Root: "/repo/figures"})
-	if dir := filepath.Join(filepath.Dir(run.Root), ".cache"); dir != "/repo/.cache" {
-		t.Errorf("default cache root = %q", dir)
+	repo := t.TempDir()
+	run = newRun("2020-fig02", Options{Scale: scale.Smoke, Root: filepath.Join(repo, "figures")})
+	if dir, err := run.CacheDir("runs"); err != nil || dir != filepath.Join(repo, ".cache", "runs") {
+		t.Errorf("default CacheDir = %q, %v", dir, err)
 	}
 }
