@@ -1,7 +1,9 @@
 // Package fig2023 reproduces the figures and tables of the 2023 paper "Analyzing the
 // performance of deep encoder-decoder networks as surrogates for a diffusion equation"
-// (Toledo-Marín, Glazier, Fox) that need no trained model:
+// (Toledo-Marín, Glazier, Fox):
 //
+//   - 2023-fig01: input, stationary state and the prediction of an ED-CNN trained at the
+//     run's scale for a 19-source test configuration, with the error map;
 //   - 2023-fig03: the regions of the lattice in which the paper measures errors (field,
 //     sources, R1, R2, R3) for a 19-source configuration, and their average area fractions
 //     versus the number of sources;
