@@ -19,6 +19,7 @@ import (
 	"github.com/surrogo/surrogo/pkg/scale"
 
 	// The figure packages: every figure they register must have a notebook.
+	_ "github.com/surrogo/surrogo/pkg/figures/fig2020"
 	_ "github.com/surrogo/surrogo/pkg/figures/fig2021"
 	_ "github.com/surrogo/surrogo/pkg/figures/fig2023"
 )

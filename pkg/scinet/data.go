@@ -3,6 +3,11 @@ package scinet
 import (
 	"fmt"
 	"math"
+
+	"github.com/gomlx/gomlx/backends"
+
+	"github.com/surrogo/surrogo/pkg/backend"
+	"github.com/surrogo/surrogo/pkg/scale"
 )
 
 // Curve is a sampled function y(x), one line of a figure.
@@ -93,8 +98,8 @@ func linspace(a, b float64, n int) []float64 {
 
 // Provenance records how a result was produced.
 type Provenance struct {
-	// Scale is the named scale of the run ("custom" when the budget was edited).
-	Scale Scale `json:"scale"`
+	// Scale is the named scale of the run.
+	Scale scale.Scale `json:"scale"`
 	// Steps and Batch are the optimisation steps taken and the fresh samples drawn per step.
 	Steps int `json:"steps"`
 	Batch int `json:"batch"`
@@ -104,16 +109,14 @@ type Provenance struct {
 	Seed uint64 `json:"seed"`
 	// Backend is the GoMLX backend's name and description.
 	Backend string `json:"backend"`
-	// Gradients is "backprop" (hand-written) or "autodiff" (GoMLX's automatic differentiation).
-	Gradients string `json:"gradients"`
 	// ElapsedSeconds is the wall time of training and evaluation.
 	ElapsedSeconds float64 `json:"elapsed_seconds"`
 }
 
-// gradientsName names the gradient method for provenance records.
-func gradientsName(autodiff bool) string {
-	if autodiff {
-		return "autodiff"
+// backendName describes a backend for provenance records: its name, description and devices.
+func backendName(b backends.Backend) string {
+	if b == nil {
+		return ""
 	}
-	return "backprop"
+	return backend.Describe(b).String()
 }

@@ -5,15 +5,17 @@
 //
 // Results are Go structs that marshal to JSON (curves, grids, histograms, metrics) with their
 // provenance (scale, steps, batch, learning rate, seed, backend, elapsed time); plotting is left to
-// the caller. Training runs on any GoMLX backend, passed as an argument ([nn.NewBackend] honours
-// $GOMLX_BACKEND and defaults to the pure-Go backend), and is deterministic from the seed on the pure-Go
-// backend.
+// the caller (package fig2020 draws them). Training runs on any GoMLX backend, passed as an argument
+// (package github.com/surrogo/surrogo/pkg/backend picks one from $GOMLX_BACKEND, by default the
+// extended pure-Go backend), is differentiated by GoMLX's automatic differentiation, and is
+// deterministic from the seed on the pure-Go backend. Compute budgets are named by the project-wide
+// scales of package github.com/surrogo/surrogo/pkg/scale (see [ToyBudget] and [SciNetBudget]).
 //
 // # Figures and functions
 //
 //	2020-fig01   ArcsinApproximations (arcsin, Taylor polynomials, least-squares fits)
 //	2020-fig02   ActivationCurves (sigmoid, ReLU, ELU)
-//	2020-fig03,04,06  diagrams (no data)
+//	2020-fig03,04,06  diagrams of the trained architectures (PaperModel, the toy nets' nn.MLPSpec)
 //	2020-fig05   RunExperiment(boring_patch).Latents[i].Histogram (a used and an unused latent)
 //	2020-fig07   Extrapolation(Shift, 8 hidden units, ReLU and ELU)
 //	2020-fig08   Extrapolation(Shift, 128 hidden units, ReLU and ELU)
@@ -31,7 +33,7 @@
 //	2020-fig21   peak_broad .Extrapolation
 //	2020-fig22   peak_narrow .Curve, .Training.TruePhase, .Training.ModelPhase
 //	2020-fig23   logspace_broad .Training (φ and ln A)
-//	2020-fig24   logspace_broad .Training.AmpError and .Extrapolation.AmpError
+//	2020-fig24   logspace_broad .Training.AmpError() and .Extrapolation.AmpError()
 //	2020-fig25   logspace_near_peak .Extrapolation (6σ)
 //	2020-fig26   logspace_near_peak_narrow .Training.Mu[i], .Scatter (the single used latent)
 //	2020-fig27   logspace_near_peak_narrow .Training TrueAmp and ModelAmp (ln A)

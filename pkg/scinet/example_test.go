@@ -6,19 +6,21 @@ import (
 	"log"
 	"os"
 
+	"github.com/surrogo/surrogo/pkg/backend"
+	"github.com/surrogo/surrogo/pkg/scale"
 	"github.com/surrogo/surrogo/pkg/scinet"
 	"github.com/surrogo/surrogo/pkg/scinet/nn"
 )
 
 // Train SciNet on one experiment of the review's table and report what a notebook would plot.
 func ExampleRunExperiment() {
-	backend, err := nn.NewBackend() // $GOMLX_BACKEND, or the pure-Go backend
+	b, err := backend.New() // $GOMLX_BACKEND, or the extended pure-Go backend
 	if err != nil {
 		log.Fatal(err)
 	}
-	budget, _ := scinet.SciNetBudget(scinet.ScaleCPU) // minutes on 2 cores
+	budget, _ := scinet.SciNetBudget(scale.CPU) // minutes on 2 cores
 	e, _ := scinet.ExperimentByName("boring_patch")
-	r, err := scinet.RunExperiment(backend, e, scinet.PaperModel(), budget, 1)
+	r, err := scinet.RunExperiment(b, e, scinet.PaperModel(), budget, 1)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -29,12 +31,12 @@ func ExampleRunExperiment() {
 
 // Figure 7: one-hidden-layer nets of 8 units fitted to y = x + 10 on N(0, 1) inputs, evaluated far away.
 func ExampleExtrapolation() {
-	backend, err := nn.NewBackend()
+	b, err := backend.New()
 	if err != nil {
 		log.Fatal(err)
 	}
-	budget, _ := scinet.ToyBudget(scinet.ScaleSmoke, 8)
-	f, err := scinet.Extrapolation(backend, scinet.Shift, 8, []nn.Activation{nn.ReLU, nn.ELU}, budget, 1)
+	budget, _ := scinet.ToyBudget(scale.Smoke, 8)
+	f, err := scinet.Extrapolation(b, scinet.Shift, 8, []nn.Activation{nn.ReLU, nn.ELU}, budget, 1)
 	if err != nil {
 		log.Fatal(err)
 	}

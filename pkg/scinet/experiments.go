@@ -203,3 +203,14 @@ func (e Experiment) sampler() func(rng *rand.Rand, x, y []float32) {
 		}
 	}
 }
+
+// TruthGrids returns the exact φ and amplitude (A, or ln A in log space) of the experiment on a
+// points × points grid over the window mean ± k·σ (see [Experiment.Window]).
+func TruthGrids(e Experiment, k float64, clipToBand bool, points int) (phase, amp Grid) {
+	uLo, uHi, vLo, vHi := e.Window(k, clipToBand)
+	wl, gl, al := e.Labels()
+	us, vs := linspace(uLo, uHi, points), linspace(vLo, vHi, points)
+	phase = newGrid("true φ", wl, gl, us, vs, func(u, v float64) float64 { p, _ := e.Truth(u, v); return p })
+	amp = newGrid("true "+al, wl, gl, us, vs, func(u, v float64) float64 { _, a := e.Truth(u, v); return a })
+	return phase, amp
+}

@@ -158,7 +158,7 @@ func TrainToyNet(backend backends.Backend, target Target, hidden int, act nn.Act
 	}
 	net.TrainRMS = rms(pred, ys)
 	net.Provenance = Provenance{Scale: b.Scale, Steps: l.Steps(), Batch: b.Batch, LearningRate: b.LearningRate,
-		Seed: seed, Backend: nn.BackendName(backend), Gradients: gradientsName(false),
+		Seed: seed, Backend: backendName(backend),
 		ElapsedSeconds: time.Since(start).Seconds()}
 	return net, nil
 }

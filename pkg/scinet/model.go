@@ -36,9 +36,6 @@ type ModelConfig struct {
 	Activation nn.Activation `json:"activation"`
 	// Beta weighs the KL term.
 	Beta float64 `json:"beta"`
-	// Autodiff selects GoMLX's automatic differentiation instead of the hand-written backward pass
-	// (identical gradients; the hand-written one avoids GoMLX v0.25's [batch, in, out] intermediates).
-	Autodiff bool `json:"autodiff"`
 }
 
 // PaperModel returns the review's SciNet for the oscillator: 2 inputs (ω, γ), no questions, encoder
@@ -87,48 +84,43 @@ func (c ModelConfig) Parameters() int {
 	return enc + heads + nn.ParameterCount(c.Latent+c.Questions, c.Decoder, c.Outputs)
 }
 
-// forward is one pass of the model, with the intermediate nodes kept for the backward pass.
-type forward struct {
-	enc             *nn.Tape
-	muHead, lsHead  *nn.DenseTape
-	mu, logSigma    *graph.Node
-	sigma, eps      *graph.Node // nil in evaluation
-	dec             *nn.Tape
-	pred            *graph.Node
-	kl              *graph.Node // scalar, mean over the batch
-	questionColumns int
-}
+// Noise returns the standard normal draws ε, shaped like mu, of the reparameterisation
+// z = μ + σ·ε; a nil Noise evaluates the model at z = μ.
+type Noise func(mu *graph.Node) *graph.Node
 
-// build adds the model to the graph. x holds the observation columns followed by the question columns.
-// In training graphs (ctx.IsTraining) z is sampled with the context's RNG; otherwise z = μ.
-func (c ModelConfig) build(ctx *context.Context, x *graph.Node) *forward {
-	g := x.Graph()
+// Forward adds the model to the graph: x holds the observation columns followed by the question
+// columns. It returns the answers pred [batch, Outputs] and the latent means mu and log standard
+// deviations logSigma [batch, Latent]. The decoder reads z = μ + σ·noise(μ), or z = μ when noise is
+// nil (evaluation). The encoder lives in scope "encoder", the heads in "latent_mu" and
+// "latent_log_sigma", the decoder in "decoder".
+func (c ModelConfig) Forward(ctx *context.Context, x *graph.Node, noise Noise) (pred, mu, logSigma *graph.Node) {
 	obs := x
 	var q *graph.Node
 	if c.Questions > 0 {
 		obs = graph.Slice(x, graph.AxisRange(), graph.AxisRange(0, c.Inputs))
 		q = graph.Slice(x, graph.AxisRange(), graph.AxisRange(c.Inputs, c.Inputs+c.Questions))
 	}
-	f := &forward{questionColumns: c.Questions}
-	f.enc = nn.Stack(ctx.In("encoder"), obs, c.Encoder, c.Activation)
-	h := f.enc.Output()
-	f.muHead = nn.Dense(ctx.In("latent_mu"), h, c.Latent, nn.Identity)
-	f.lsHead = nn.Dense(ctx.In("latent_log_sigma"), h, c.Latent, nn.Identity)
-	f.mu, f.logSigma = f.muHead.Out, f.lsHead.Out
-	z := f.mu
-	if ctx.IsTraining(g) {
-		f.sigma = graph.Exp(f.logSigma)
-		f.eps = ctx.RandomNormal(g, f.mu.Shape())
-		z = graph.Add(f.mu, graph.Mul(f.sigma, f.eps))
+	h := nn.Stack(ctx.In("encoder"), obs, c.Encoder, c.Activation)
+	mu = nn.Dense(ctx.In("latent_mu"), h, c.Latent, nn.Identity)
+	logSigma = nn.Dense(ctx.In("latent_log_sigma"), h, c.Latent, nn.Identity)
+	z := mu
+	if noise != nil {
+		z = graph.Add(mu, graph.Mul(graph.Exp(logSigma), noise(mu)))
 	}
-	decIn := z
 	if q != nil {
-		decIn = graph.Concatenate([]*graph.Node{z, q}, 1)
+		z = graph.Concatenate([]*graph.Node{z, q}, 1)
 	}
-	f.dec = nn.Forward(ctx.In("decoder"), decIn, c.Decoder, c.Outputs, c.Activation)
-	f.pred = f.dec.Output()
-	f.kl = KLGraph(f.mu, f.logSigma)
-	return f
+	pred = nn.MLP(ctx.In("decoder"), z, c.Decoder, c.Outputs, c.Activation)
+	return pred, mu, logSigma
+}
+
+// Loss adds the training loss for answers y: reconstruction + β·KL, returning the total and both
+// terms (scalars). noise draws the reparameterisation's ε (see [ModelConfig.Forward]).
+func (c ModelConfig) Loss(ctx *context.Context, x, y *graph.Node, noise Noise) (loss, reconstruction, kl *graph.Node) {
+	pred, mu, logSigma := c.Forward(ctx, x, noise)
+	reconstruction = nn.SumSquaredError(pred, y)
+	kl = KLGraph(mu, logSigma)
+	return graph.Add(reconstruction, graph.MulScalar(kl, c.Beta)), reconstruction, kl
 }
 
 // KLGraph returns the KL divergence of N(μ, σ²) from N(0, 1), summed over the latent axis and averaged
@@ -145,29 +137,12 @@ func KL(mu, sigma float64) float64 {
 	return -math.Log(sigma) + (sigma*sigma+mu*mu)/2 - 0.5
 }
 
-// objective is the training objective of the learner: loss, the terms ("reconstruction", "kl"), and
-// the gradients, by hand unless c.Autodiff.
-func (c ModelConfig) objective(ctx *context.Context, x, y *graph.Node) (*graph.Node, []*graph.Node, nn.Grads) {
-	f := c.build(ctx, x)
-	recon, dPred := nn.SumSquaredError(f.pred, y)
-	loss := graph.Add(recon, graph.MulScalar(f.kl, c.Beta))
-	terms := []*graph.Node{recon, f.kl}
-	if c.Autodiff {
-		return loss, terms, nil
-	}
-	grads := nn.Grads{}
-	dz := f.dec.Backward(dPred, true, grads)
-	if f.questionColumns > 0 {
-		dz = graph.Slice(dz, graph.AxisRange(), graph.AxisRange(0, c.Latent))
-	}
-	// KL gradients: d/dμ = μ, d/d(ln σ) = σ² − 1, each scaled by β / batch.
-	scale := c.Beta / float64(x.Shape().Dimensions[0])
-	dMu := graph.Add(dz, graph.MulScalar(f.mu, scale))
-	dLogSigma := graph.Add(graph.Mul(dz, graph.Mul(f.sigma, f.eps)),
-		graph.MulScalar(graph.AddScalar(graph.Mul(f.sigma, f.sigma), -1), scale))
-	dh := graph.Add(f.muHead.Backward(dMu, true, grads), f.lsHead.Backward(dLogSigma, true, grads))
-	f.enc.Backward(dh, false, grads)
-	return loss, terms, grads
+// objective is the training objective of the learner: the loss and its terms ("reconstruction",
+// "kl"), with ε drawn from the context's RNG.
+func (c ModelConfig) objective(ctx *context.Context, x, y *graph.Node) (*graph.Node, []*graph.Node) {
+	noise := func(mu *graph.Node) *graph.Node { return ctx.RandomNormal(mu.Graph(), mu.Shape()) }
+	loss, recon, kl := c.Loss(ctx, x, y, noise)
+	return loss, []*graph.Node{recon, kl}
 }
 
 // Model is a SciNet bound to a backend: its variables, its optimiser state and its training sampler.
@@ -184,8 +159,11 @@ func NewModel(backend backends.Backend, cfg ModelConfig, learningRate float64, s
 	l, err := nn.NewLearner(backend, nn.Config{
 		Inputs: cfg.Inputs + cfg.Questions, Outputs: cfg.Outputs, LearningRate: learningRate, Seed: seed,
 		Objective: cfg.objective,
-		Predict:   func(ctx *context.Context, x *graph.Node) *graph.Node { return cfg.build(ctx, x).pred },
-		Terms:     []string{"reconstruction", "kl"},
+		Predict: func(ctx *context.Context, x *graph.Node) *graph.Node {
+			pred, _, _ := cfg.Forward(ctx, x, nil)
+			return pred
+		},
+		Terms: []string{"reconstruction", "kl"},
 	})
 	if err != nil {
 		return nil, err
@@ -215,8 +193,8 @@ type Encoding struct {
 func (m *Model) Evaluate(x []float64) (*Encoding, error) {
 	cfg := m.Config
 	outs, err := m.learner.Eval("evaluate", func(ctx *context.Context, x *graph.Node) []*graph.Node {
-		f := cfg.build(ctx, x)
-		return []*graph.Node{f.pred, f.mu, f.logSigma}
+		pred, mu, logSigma := cfg.Forward(ctx, x, nil)
+		return []*graph.Node{pred, mu, logSigma}
 	}, x)
 	if err != nil {
 		return nil, err

@@ -66,6 +66,10 @@ type LatentStats struct {
 	// KL is the mean KL divergence of N(μ_i, σ_i²) from N(0, 1), in nats (the latent's share of the
 	// loss's KL term).
 	KL float64 `json:"kl"`
+	// CorrPhase and CorrAmp are the Pearson correlations of μ_i with the true φ and the true amplitude
+	// (A, or ln A in log space) over the evaluation samples (figure 16: latents that "track A and ϕ").
+	CorrPhase float64 `json:"corr_phase"`
+	CorrAmp   float64 `json:"corr_amp"`
 	// Used is SNR > UsedSNR.
 	Used bool `json:"used"`
 	// Histogram bins μ_i (figures 5, 15, 20).
@@ -82,11 +86,27 @@ type Region struct {
 	ModelPhase Grid `json:"model_phase"`
 	TrueAmp    Grid `json:"true_amp"`
 	ModelAmp   Grid `json:"model_amp"`
-	// PhaseError and AmpError are model − truth.
-	PhaseError Grid `json:"phase_error"`
-	AmpError   Grid `json:"amp_error"`
 	// Mu holds μ_i on the grid, one per latent (figure 26's "graph of parameter 2").
-	Mu []Grid `json:"mu"`
+	Mu []Grid `json:"mu,omitempty"`
+}
+
+// PhaseError returns model − true φ on the region's grid.
+func (r *Region) PhaseError() Grid {
+	return difference("model − "+r.TruePhase.Label, r.ModelPhase, r.TruePhase)
+}
+
+// AmpError returns model − true amplitude (A, or ln A in log space) on the region's grid.
+func (r *Region) AmpError() Grid {
+	return difference("model − "+r.TrueAmp.Label, r.ModelAmp, r.TrueAmp)
+}
+
+// difference returns a − b on a's grid (both sampled on the same grid).
+func difference(label string, a, b Grid) Grid {
+	d := Grid{Label: label, XLabel: a.XLabel, YLabel: a.YLabel, X: a.X, Y: a.Y, Z: make([]float64, len(a.Z))}
+	for i := range d.Z {
+		d.Z[i] = a.Z[i] - b.Z[i]
+	}
+	return d
 }
 
 // Scatter holds evaluation samples point by point (figures 16, 20, 26: latents against outputs).
@@ -159,7 +179,7 @@ func RunExperiment(backend backends.Backend, e Experiment, cfg ModelConfig, b Bu
 		return nil, err
 	}
 	r.Provenance = Provenance{Scale: b.Scale, Steps: m.Learner().Steps(), Batch: b.Batch, LearningRate: b.LearningRate,
-		Seed: seed, Backend: nn.BackendName(backend), Gradients: gradientsName(cfg.Autodiff),
+		Seed: seed, Backend: backendName(backend),
 		ElapsedSeconds: time.Since(start).Seconds()}
 	return r, nil
 }
@@ -199,6 +219,7 @@ func (r *ExperimentResult) evaluateSamples(m *Model, b Budget, seed uint64) erro
 		st.SNR = st.MuStd / st.SigmaRMS
 		st.Information = 0.5 * math.Log1p(st.SNR*st.SNR)
 		st.Used = st.SNR > UsedSNR
+		st.CorrPhase, st.CorrAmp = correlation(mu, tp), correlation(mu, ta)
 		if st.Histogram, err = NewHistogram(fmt.Sprintf("μ_%d", i), mu, 40); err != nil {
 			return err
 		}
@@ -270,14 +291,9 @@ func evaluateRegion(m *Model, e Experiment, name string, k float64, clipToBand b
 		tp[i], ta[i] = e.Truth(x[2*i], x[2*i+1])
 	}
 	mp, ma := column(enc.Pred, 2, 0), column(enc.Pred, 2, 1)
-	dp, da := make([]float64, n), make([]float64, n)
-	for i := range n {
-		dp[i], da[i] = mp[i]-tp[i], ma[i]-ta[i]
-	}
 	reg := Region{Name: name, Sigmas: k,
 		TruePhase: mk("true φ", tp), ModelPhase: mk("model φ", mp),
 		TrueAmp: mk("true "+al, ta), ModelAmp: mk("model "+al, ma),
-		PhaseError: mk("model − true φ", dp), AmpError: mk("model − true "+al, da),
 	}
 	L := m.Config.Latent
 	for i := range L {
@@ -305,6 +321,20 @@ func meanStd(xs []float64) (mean, std float64) {
 		std += (v - mean) * (v - mean)
 	}
 	return mean, math.Sqrt(std / float64(len(xs)))
+}
+
+// correlation returns the Pearson correlation coefficient of xs and ys (0 when either is constant).
+func correlation(xs, ys []float64) float64 {
+	mx, sx := meanStd(xs)
+	my, sy := meanStd(ys)
+	if sx == 0 || sy == 0 {
+		return 0
+	}
+	c := 0.0
+	for i := range xs {
+		c += (xs[i] - mx) * (ys[i] - my)
+	}
+	return c / float64(len(xs)) / (sx * sy)
 }
 
 // spread returns max − min of xs.

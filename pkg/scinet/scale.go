@@ -1,43 +1,15 @@
 package scinet
 
-import "fmt"
+import (
+	"fmt"
 
-// Scale names a compute budget for the experiments. Every scale runs the same protocol (fresh samples
-// every step, Adam, the same architectures); they differ in steps, batch, evaluation resolution and,
-// for the wide one-hidden-layer nets, in the learning rate (see [ToyBudget]).
-type Scale string
-
-// The named scales.
-const (
-	// ScaleSmoke runs in seconds: for CI and tests. Results are not converged.
-	ScaleSmoke Scale = "smoke"
-	// ScaleCPU runs in minutes on 2 CPU cores (pure-Go backend).
-	ScaleCPU Scale = "cpu"
-	// ScaleGPU runs in minutes on one GPU.
-	ScaleGPU Scale = "gpu"
-	// ScalePaper is the review's setup: 50000 steps of 2048 fresh samples.
-	ScalePaper Scale = "paper"
-	// ScaleCustom marks results whose budget was edited by hand.
-	ScaleCustom Scale = "custom"
+	"github.com/surrogo/surrogo/pkg/scale"
 )
-
-// Scales lists the named scales, cheapest first.
-var Scales = []Scale{ScaleSmoke, ScaleCPU, ScaleGPU, ScalePaper}
-
-// ParseScale returns the named scale, or an error listing the valid names.
-func ParseScale(name string) (Scale, error) {
-	for _, s := range Scales {
-		if string(s) == name {
-			return s, nil
-		}
-	}
-	return "", fmt.Errorf("scinet: unknown scale %q (valid: smoke, cpu, gpu, paper)", name)
-}
 
 // Budget is the compute budget of one training run and its evaluation.
 type Budget struct {
 	// Scale is recorded in the results' provenance.
-	Scale Scale `json:"scale"`
+	Scale scale.Scale `json:"scale"`
 	// Steps is the number of Adam steps; each draws Batch fresh samples.
 	Steps int `json:"steps"`
 	Batch int `json:"batch"`
@@ -87,20 +59,20 @@ func (b Budget) recordEvery() int {
 // (figure 8's 128 units, about 80 steps/s on 2 cores) take 5000 steps at learning rate 1e-3, and the
 // smoke scale 500 steps of 256 at 1e-2, so that steps × learning rate (how far Adam can move a
 // weight) stays about 5 as in the paper.
-func ToyBudget(s Scale, hidden int) (Budget, error) {
+func ToyBudget(s scale.Scale, hidden int) (Budget, error) {
 	if hidden < 1 {
 		return Budget{}, fmt.Errorf("scinet: ToyBudget: hidden must be >= 1, got %d", hidden)
 	}
-	paper := Budget{Scale: s, Steps: 50000, Batch: 2048, LearningRate: 1e-4, GridPoints: 801, EvalSamples: 204800}
+	paper := Budget{Scale: s, Steps: 50000, Batch: 2048, LearningRate: 1e-4, GridPoints: 401, EvalSamples: 204800}
 	switch s {
-	case ScaleSmoke:
+	case scale.Smoke:
 		return Budget{Scale: s, Steps: 500, Batch: 256, LearningRate: 1e-2, GridPoints: 81, EvalSamples: 4096}, nil
-	case ScaleCPU:
+	case scale.CPU:
 		if hidden <= 32 {
 			return paper, nil
 		}
 		return Budget{Scale: s, Steps: 5000, Batch: 2048, LearningRate: 1e-3, GridPoints: 401, EvalSamples: 65536}, nil
-	case ScaleGPU, ScalePaper:
+	case scale.GPU, scale.Paper:
 		return paper, nil
 	}
 	return Budget{}, fmt.Errorf("scinet: no toy budget for scale %q", s)
@@ -109,15 +81,15 @@ func ToyBudget(s Scale, hidden int) (Budget, error) {
 // SciNetBudget returns the budget of the SciNet oscillator experiments (figures 5, 13-27). The paper
 // gives 50000 steps of 2048 samples and no learning rate; 1e-3 (PyTorch's Adam default) is used at
 // every scale.
-func SciNetBudget(s Scale) (Budget, error) {
+func SciNetBudget(s scale.Scale) (Budget, error) {
 	switch s {
-	case ScaleSmoke:
+	case scale.Smoke:
 		return Budget{Scale: s, Steps: 40, Batch: 64, LearningRate: 1e-3, GridPoints: 12, EvalSamples: 512, ScatterSamples: 128}, nil
-	case ScaleCPU:
-		return Budget{Scale: s, Steps: 3000, Batch: 256, LearningRate: 1e-3, GridPoints: 50, EvalSamples: 16384, ScatterSamples: 2000}, nil
-	case ScaleGPU:
+	case scale.CPU:
+		return Budget{Scale: s, Steps: 3000, Batch: 256, LearningRate: 1e-3, GridPoints: 50, EvalSamples: 16384, ScatterSamples: 1000}, nil
+	case scale.GPU:
 		return Budget{Scale: s, Steps: 10000, Batch: 2048, LearningRate: 1e-3, GridPoints: 100, EvalSamples: 65536, ScatterSamples: 4000}, nil
-	case ScalePaper:
+	case scale.Paper:
 		return Budget{Scale: s, Steps: 50000, Batch: 2048, LearningRate: 1e-3, GridPoints: 100, EvalSamples: 65536, ScatterSamples: 4000}, nil
 	}
 	return Budget{}, fmt.Errorf("scinet: no SciNet budget for scale %q", s)

@@ -78,22 +78,3 @@ func (a Activation) Eval(x float64) float64 {
 	}
 	return math.NaN()
 }
-
-// Backward returns the gradient with respect to the pre-activation pre, given the activation's output
-// out = a.Apply(pre) and the gradient dOut with respect to it (the hand-written counterpart of GoMLX's
-// automatic gradient, see [DenseTape.Backward]).
-func (a Activation) Backward(pre, out, dOut *graph.Node) *graph.Node {
-	switch a {
-	case ReLU:
-		return graph.Where(graph.GreaterThan(pre, graph.ZerosLike(pre)), dOut, graph.ZerosLike(dOut))
-	case ELU:
-		// d/dx (exp(x) - 1) = exp(x) = out + 1 for x <= 0.
-		return graph.Where(graph.GreaterThan(pre, graph.ZerosLike(pre)), dOut,
-			graph.Mul(dOut, graph.AddScalar(out, 1)))
-	case Sigmoid:
-		return graph.Mul(dOut, graph.Mul(out, graph.OneMinus(out)))
-	case Identity:
-		return dOut
-	}
-	panic(fmt.Sprintf("nn: unknown activation %q", string(a)))
-}

@@ -19,10 +19,9 @@ import (
 type ModelFunc func(ctx *context.Context, x *graph.Node) *graph.Node
 
 // Objective builds the training graph of one batch (x [batch, inputs], y [batch, outputs]): the scalar
-// loss to minimise, the values of the loss terms named in Config.Terms (same order), and the gradient
-// of the loss with respect to every trainable variable it uses. Returning nil grads asks for GoMLX's
-// automatic differentiation of loss instead.
-type Objective func(ctx *context.Context, x, y *graph.Node) (loss *graph.Node, terms []*graph.Node, grads Grads)
+// loss to minimise and the values of the loss terms named in Config.Terms (same order). GoMLX's
+// automatic differentiation computes the gradients.
+type Objective func(ctx *context.Context, x, y *graph.Node) (loss *graph.Node, terms []*graph.Node)
 
 // EvalFunc builds any number of evaluation outputs, each of shape [batch, k], from inputs x of shape
 // [batch, inputs]. It runs with ctx.IsTraining false.
@@ -40,7 +39,7 @@ type Config struct {
 	LearningRate float64
 	// Seed seeds the weights, the in-graph RNG (context.ParamInitialSeed) and the training sampler.
 	Seed uint64
-	// Objective builds the training loss and gradients.
+	// Objective builds the training loss (and the terms named in Terms).
 	Objective Objective
 	// Predict builds the evaluation-mode predictions used by [Learner.Predict].
 	Predict ModelFunc
@@ -75,19 +74,11 @@ type Learner struct {
 	ybuf    []float32
 }
 
-// gradientUpdater is the part of GoMLX's Adam used with hand-computed gradients.
-type gradientUpdater interface {
-	UpdateGraphWithGradients(ctx *context.Context, grads []*graph.Node, lossDType dtypes.DType)
-}
-
 // SumSquaredError is the L2 loss used throughout: the squared error summed over the output columns and
-// averaged over the batch (for one output, the mean squared error). It also returns the gradient of
-// the loss with respect to pred.
-func SumSquaredError(pred, y *graph.Node) (loss, dPred *graph.Node) {
+// averaged over the batch (for one output, the mean squared error).
+func SumSquaredError(pred, y *graph.Node) *graph.Node {
 	d := graph.Sub(pred, y)
-	batch := float64(pred.Shape().Dimensions[0])
-	loss = graph.DivScalar(graph.ReduceAllSum(graph.Mul(d, d)), batch)
-	return loss, graph.MulScalar(d, 2/batch)
+	return graph.DivScalar(graph.ReduceAllSum(graph.Mul(d, d)), float64(pred.Shape().Dimensions[0]))
 }
 
 // NewLearner validates cfg and creates the seeded context holding the learning rate. Variables are
@@ -160,33 +151,16 @@ func (l *Learner) Curve() LearningCurve {
 	return c
 }
 
-// trainStepGraph builds one training step: objective, gradients (hand-written or automatic) and Adam.
+// trainStepGraph builds one training step: the objective, its gradients (GoMLX's automatic
+// differentiation) and Adam's update.
 func (l *Learner) trainStepGraph(ctx *context.Context, x, y *graph.Node) []*graph.Node {
 	g := x.Graph()
 	ctx.SetTraining(g, true)
-	loss, terms, grads := l.cfg.Objective(ctx, x, y)
+	loss, terms := l.cfg.Objective(ctx, x, y)
 	if len(terms) != len(l.cfg.Terms) {
 		panic(fmt.Sprintf("objective returned %d loss terms, Config.Terms names %d", len(terms), len(l.cfg.Terms)))
 	}
-	var ordered []*graph.Node
-	if grads == nil {
-		ordered = ctx.BuildTrainableVariablesGradientsGraph(loss)
-	} else {
-		for v := range ctx.IterVariables() {
-			if v.Trainable && v.InUseByGraph(g) {
-				gv, ok := grads[v]
-				if !ok {
-					panic(fmt.Sprintf("objective returned no gradient for trainable variable %s", v.ScopeAndName()))
-				}
-				ordered = append(ordered, gv)
-			}
-		}
-		if len(ordered) != len(grads) {
-			panic(fmt.Sprintf("objective returned %d gradients for %d trainable variables", len(grads), len(ordered)))
-		}
-	}
-	opt := optimizers.Adam().Epsilon(1e-8).Done()
-	opt.(gradientUpdater).UpdateGraphWithGradients(ctx, ordered, loss.DType())
+	optimizers.Adam().Epsilon(1e-8).Done().UpdateGraph(ctx, g, loss)
 	return append([]*graph.Node{loss}, terms...)
 }
 

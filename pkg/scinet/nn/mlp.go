@@ -43,18 +43,11 @@ func (s MLPSpec) Model() ModelFunc {
 	}
 }
 
-// Objective returns the L2 training objective ([SumSquaredError]) with hand-written back-propagation,
-// or GoMLX's automatic differentiation when autodiff is set (same gradients, see [DenseTape.Backward]).
-func (s MLPSpec) Objective(autodiff bool) Objective {
-	return func(ctx *context.Context, x, y *graph.Node) (*graph.Node, []*graph.Node, Grads) {
-		tape := Forward(ctx, x, s.Hidden, s.Outputs, s.Activation)
-		loss, dPred := SumSquaredError(tape.Output(), y)
-		if autodiff {
-			return loss, nil, nil
-		}
-		grads := Grads{}
-		tape.Backward(dPred, false, grads)
-		return loss, nil, grads
+// Objective returns the L2 training objective ([SumSquaredError]) of the net.
+func (s MLPSpec) Objective() Objective {
+	model := s.Model()
+	return func(ctx *context.Context, x, y *graph.Node) (*graph.Node, []*graph.Node) {
+		return SumSquaredError(model(ctx, x), y), nil
 	}
 }
 
@@ -66,6 +59,6 @@ func NewMLPLearner(backend backends.Backend, spec MLPSpec, learningRate float64,
 	}
 	return NewLearner(backend, Config{
 		Inputs: spec.Inputs, Outputs: spec.Outputs, LearningRate: learningRate, Seed: seed,
-		Objective: spec.Objective(false), Predict: spec.Model(),
+		Objective: spec.Objective(), Predict: spec.Model(),
 	})
 }

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -8,12 +9,15 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/surrogo/surrogo/pkg/backend"
 )
 
 func testBackend(t testing.TB) backends.Backend {
 	t.Helper()
-	b, err := NewBackend()
+	b, err := backend.New()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,8 +47,8 @@ func TestActivationGraphMatchesHost(t *testing.T) {
 	xs := []float64{-30, -2, -0.5, 0, 1e-3, 0.7, 3, 90}
 	for _, a := range Activations {
 		l, err := NewLearner(b, Config{Inputs: 1, Outputs: 1, LearningRate: 1e-3, Seed: 1,
-			Objective: func(ctx *context.Context, x, y *graph.Node) (*graph.Node, []*graph.Node, Grads) {
-				return nil, nil, nil
+			Objective: func(ctx *context.Context, x, y *graph.Node) (*graph.Node, []*graph.Node) {
+				return nil, nil
 			},
 			Predict: func(ctx *context.Context, x *graph.Node) *graph.Node { return a.Apply(x) }})
 		if err != nil {
@@ -68,32 +72,203 @@ func TestActivationGraphMatchesHost(t *testing.T) {
 	}
 }
 
-// TestBackpropMatchesAutodiff trains the same net a few steps with the hand-written backward pass and
-// with GoMLX's automatic differentiation: identical initial weights and samples must give the same
-// losses (up to float32 rounding) if the gradients agree.
-func TestBackpropMatchesAutodiff(t *testing.T) {
+// hostLayer is one dense layer of the float64 host reference: weights [in][out], biases [out].
+type hostLayer struct {
+	w [][]float64
+	b []float64
+}
+
+// hostGradients computes the loss SumSquaredError(MLP(x), y) and its gradients with respect to every
+// layer's weights and biases by back-propagation on the host, in float64: the reference that pins the
+// gradients GoMLX's automatic differentiation computes.
+func hostGradients(layers []hostLayer, act Activation, x, y [][]float64) (loss float64, dw [][][]float64, db [][]float64) {
+	batch := float64(len(x))
+	deriv := func(a Activation, z float64) float64 {
+		switch a {
+		case ReLU:
+			if z > 0 {
+				return 1
+			}
+			return 0
+		case ELU:
+			if z > 0 {
+				return 1
+			}
+			return math.Exp(z)
+		case Sigmoid:
+			s := 1 / (1 + math.Exp(-z))
+			return s * (1 - s)
+		}
+		return 1
+	}
+	// Forward, keeping every layer's input and pre-activation.
+	ins := make([][][]float64, len(layers))
+	pres := make([][][]float64, len(layers))
+	a := x
+	for l, ly := range layers {
+		la := act
+		if l == len(layers)-1 {
+			la = Identity
+		}
+		ins[l] = a
+		z := make([][]float64, len(a))
+		out := make([][]float64, len(a))
+		for r := range a {
+			z[r] = make([]float64, len(ly.b))
+			out[r] = make([]float64, len(ly.b))
+			for j := range ly.b {
+				v := ly.b[j]
+				for i := range a[r] {
+					v += a[r][i] * ly.w[i][j]
+				}
+				z[r][j] = v
+				out[r][j] = la.Eval(v)
+			}
+		}
+		pres[l] = z
+		a = out
+	}
+	dA := make([][]float64, len(a))
+	for r := range a {
+		dA[r] = make([]float64, len(a[r]))
+		for j := range a[r] {
+			d := a[r][j] - y[r][j]
+			loss += d * d / batch
+			dA[r][j] = 2 * d / batch
+		}
+	}
+	dw, db = make([][][]float64, len(layers)), make([][]float64, len(layers))
+	for l := len(layers) - 1; l >= 0; l-- {
+		ly := layers[l]
+		la := act
+		if l == len(layers)-1 {
+			la = Identity
+		}
+		dw[l] = make([][]float64, len(ly.w))
+		for i := range ly.w {
+			dw[l][i] = make([]float64, len(ly.b))
+		}
+		db[l] = make([]float64, len(ly.b))
+		dIn := make([][]float64, len(dA))
+		for r := range dA {
+			dIn[r] = make([]float64, len(ly.w))
+			for j := range ly.b {
+				dz := dA[r][j] * deriv(la, pres[l][r][j])
+				db[l][j] += dz
+				for i := range ly.w {
+					dw[l][i][j] += ins[l][r][i] * dz
+					dIn[r][i] += dz * ly.w[i][j]
+				}
+			}
+		}
+		dA = dIn
+	}
+	return loss, dw, db
+}
+
+// TestGradientsMatchHost checks GoMLX's automatic gradients of the L2 loss of MLPs (every activation,
+// several depths, a single-input layer included) against the float64 host back-propagation.
+func TestGradientsMatchHost(t *testing.T) {
 	b := testBackend(t)
-	for _, act := range []Activation{ReLU, ELU, Sigmoid} {
-		spec := MLPSpec{Inputs: 3, Hidden: []int{7, 5}, Outputs: 2, Activation: act}
-		var curves [2][]float64
-		for i, auto := range []bool{false, true} {
-			l, err := NewLearner(b, Config{Inputs: 3, Outputs: 2, LearningRate: 1e-2, Seed: 7,
-				Objective: spec.Objective(auto), Predict: spec.Model()})
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, c := range []struct {
+		inputs  int
+		hidden  []int
+		outputs int
+	}{{1, []int{8}, 1}, {3, []int{7, 5}, 2}, {2, []int{6, 4, 3}, 2}} {
+		for _, act := range []Activation{ReLU, ELU, Sigmoid} {
+			const batch = 9
+			x, y := make([][]float64, batch), make([][]float64, batch)
+			for r := range x {
+				x[r], y[r] = make([]float64, c.inputs), make([]float64, c.outputs)
+				for i := range x[r] {
+					x[r][i] = rng.NormFloat64()
+				}
+				for j := range y[r] {
+					y[r][j] = rng.NormFloat64()
+				}
+			}
+			ctx := context.New()
+			ctx.SetParam(context.ParamInitialSeed, int64(5))
+			var vars []*context.Variable
+			exec, err := context.NewExec(b, ctx, func(ctx *context.Context, x, y *graph.Node) []*graph.Node {
+				loss := SumSquaredError(MLP(ctx, x, c.hidden, c.outputs, act), y)
+				grads := ctx.BuildTrainableVariablesGradientsGraph(loss)
+				ctx.EnumerateVariables(func(v *context.Variable) {
+					if v.Trainable && v.InUseByGraph(x.Graph()) {
+						vars = append(vars, v)
+					}
+				})
+				return append([]*graph.Node{loss}, grads...)
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := l.Train(8, 64, 1, linearSampler(3, 2)); err != nil {
+			out, err := exec.Exec(x, y)
+			if err != nil {
 				t.Fatal(err)
 			}
-			curves[i] = l.Curve().Loss
-		}
-		for s := range curves[0] {
-			if d := math.Abs(curves[0][s] - curves[1][s]); d > 1e-4*math.Max(1, curves[1][s]) {
-				t.Errorf("%s step %d: backprop loss %.7g, autodiff %.7g", act, s+1, curves[0][s], curves[1][s])
+			// Read the initialised variables into the host layers, by scope.
+			widths := append(append([]int{c.inputs}, c.hidden...), c.outputs)
+			layers := make([]hostLayer, len(widths)-1)
+			for l := range layers {
+				scope := fmt.Sprintf("/layer_%d", l)
+				w := tensors.MustCopyFlatData[float64](ctx.GetVariableByScopeAndName(scope, "weights").MustValue())
+				layers[l].b = tensors.MustCopyFlatData[float64](ctx.GetVariableByScopeAndName(scope, "biases").MustValue())
+				for i := range widths[l] {
+					layers[l].w = append(layers[l].w, w[i*widths[l+1]:(i+1)*widths[l+1]])
+				}
+			}
+			loss, dw, db := hostGradients(layers, act, x, y)
+			name := fmt.Sprintf("%d-%v-%d %s", c.inputs, c.hidden, c.outputs, act)
+			if got := out[0].Value().(float64); math.Abs(got-loss) > 1e-12*math.Max(1, loss) {
+				t.Errorf("%s: loss %.15g, host %.15g", name, got, loss)
+			}
+			if len(vars) != 2*len(layers) {
+				t.Fatalf("%s: %d trainable variables, want %d", name, len(vars), 2*len(layers))
+			}
+			for k, v := range vars {
+				var l int
+				if _, err := fmt.Sscanf(v.Scope(), "/layer_%d", &l); err != nil {
+					t.Fatalf("%s: unexpected variable %s", name, v.ScopeAndName())
+				}
+				got := tensors.MustCopyFlatData[float64](out[1+k])
+				var want []float64
+				if v.Name() == "weights" {
+					for _, row := range dw[l] {
+						want = append(want, row...)
+					}
+				} else {
+					want = db[l]
+				}
+				if len(got) != len(want) {
+					t.Fatalf("%s: gradient of %s has %d values, want %d", name, v.ScopeAndName(), len(got), len(want))
+				}
+				for i := range want {
+					if math.Abs(got[i]-want[i]) > 1e-10*math.Max(1, math.Abs(want[i])) {
+						t.Errorf("%s: d loss / d %s[%d] = %.12g, host %.12g", name, v.ScopeAndName(), i, got[i], want[i])
+						break
+					}
+				}
 			}
 		}
-		if curves[0][len(curves[0])-1] >= curves[0][0] {
-			t.Errorf("%s: loss did not decrease: %v", act, curves[0])
+	}
+}
+
+// TestMLPTrains: a few Adam steps lower the loss of every activation.
+func TestMLPTrains(t *testing.T) {
+	b := testBackend(t)
+	for _, act := range []Activation{ReLU, ELU, Sigmoid} {
+		l, err := NewMLPLearner(b, MLPSpec{Inputs: 3, Hidden: []int{7, 5}, Outputs: 2, Activation: act}, 1e-2, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Train(20, 64, 1, linearSampler(3, 2)); err != nil {
+			t.Fatal(err)
+		}
+		c := l.Curve().Loss
+		if !(c[len(c)-1] < c[0]) {
+			t.Errorf("%s: loss did not decrease: %v", act, c)
 		}
 	}
 }
