@@ -217,3 +217,22 @@ func TestCacheDir(t *testing.T) {
 		t.Errorf("default CacheDir = %q, %v", dir, err)
 	}
 }
+
+func TestResultsFileLayout(t *testing.T) {
+	root := t.TempDir()
+	if _, err := Ensure("2020-fig02", Options{Scale: scale.GPU, Root: root, Log: io.Discard, Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(root, "2020-fig02", "gpu", ResultsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	last := lines[len(lines)-2]
+	if !strings.HasPrefix(strings.TrimSpace(last), `"results": {"values":[1,2,3]`) {
+		t.Errorf("results are not on one compact line: %q", last)
+	}
+	if !strings.Contains(string(data), "\n  \"scale\": \"gpu\",\n") {
+		t.Errorf("provenance keys are not one per line:\n%s", data)
+	}
+}

@@ -144,17 +144,39 @@ func Ensure(id string, opt Options) (*Stored, error) {
 		Date: start.UTC().Format(time.RFC3339), Elapsed: time.Since(start).Seconds(),
 		Go: runtime.Version(), Results: raw,
 	}
-	data, err := json.MarshalIndent(st, "", "  ")
+	data, err := encodeStored(st)
 	if err != nil {
 		return nil, err
 	}
-	if err := atomicfile.WriteFile(filepath.Join(run.Dir, ResultsFile), append(data, '\n'), 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(run.Dir, ResultsFile), data, 0o644); err != nil {
 		return nil, err
 	}
 	if err := f.render(run, st.Results); err != nil {
 		return nil, fmt.Errorf("figure %s: rendering: %w", id, err)
 	}
 	return st, nil
+}
+
+// encodeStored writes the provenance keys one per line and the results compactly on the last
+// line, so that arrays of numbers do not take a line per element.
+func encodeStored(st *Stored) ([]byte, error) {
+	head := *st
+	head.Results = nil
+	data, err := json.MarshalIndent(head, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, st.Results); err != nil {
+		return nil, fmt.Errorf("figure %s: results are not valid JSON: %w", st.ID, err)
+	}
+	// data ends with `"results": null\n}`: replace the null by the compact results.
+	const tail = "\"results\": null\n}"
+	if !bytes.HasSuffix(data, []byte(tail)) {
+		return nil, fmt.Errorf("figure %s: unexpected encoding of the results header", st.ID)
+	}
+	out := append(data[:len(data)-len("null\n}")], compact.Bytes()...)
+	return append(out, "\n}\n"...), nil
 }
 
 // Render draws the files of figure id from its saved results at the scale of opt and returns

@@ -78,6 +78,17 @@ func List(dir string) ([]string, error) {
 // fails (compile error, panic, non-zero exit) stops the run and is reported in the error, with
 // the cell's source and GoNB's message.
 func Run(ctx context.Context, path string, opt Options) error {
+	err := run(ctx, path, opt)
+	if errors.Is(err, errNoImage) && ctx.Err() == nil {
+		if opt.Log != nil {
+			opt.Log("%-48s retrying: a drawing cell displayed no image", filepath.Base(path))
+		}
+		err = run(ctx, path, opt)
+	}
+	return err
+}
+
+func run(ctx context.Context, path string, opt Options) error {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return err
@@ -139,6 +150,14 @@ func Run(ctx context.Context, path string, opt Options) error {
 	return os.Rename(tmp, abs)
 }
 
+// DisplaysImage marks a cell that must display at least one PNG image: the drawing cell of a
+// figure notebook (figures.Show).
+const DisplaysImage = "figures.Show("
+
+// errNoImage reports a drawing cell that ended without an image among its outputs. GoNB has
+// been seen to lose a cell's last display message now and then, so Run retries once.
+var errNoImage = errors.New("the cell displayed no image")
+
 // exitStatus matches the line GoNB prints when a cell's program ends with a non-zero status.
 var exitStatus = regexp.MustCompile(`(?m)^exit status [1-9][0-9]*$`)
 
@@ -155,6 +174,7 @@ func failedCell(executed []byte) error {
 				Text       json.RawMessage `json:"text"`
 				EName      string          `json:"ename"`
 				EValue     string          `json:"evalue"`
+				Data       map[string]any  `json:"data"`
 			} `json:"outputs"`
 		} `json:"cells"`
 	}
@@ -173,6 +193,17 @@ func failedCell(executed []byte) error {
 		}
 		if exitStatus.MatchString(stderr.String()) {
 			return fmt.Errorf("cell %d:\n%s\n%s", i+1, multiline(c.Source), strings.TrimSpace(stderr.String()))
+		}
+		if src := multiline(c.Source); c.CellType == "code" && strings.Contains(src, DisplaysImage) {
+			images := 0
+			for _, o := range c.Outputs {
+				if _, ok := o.Data["image/png"]; ok {
+					images++
+				}
+			}
+			if images == 0 {
+				return fmt.Errorf("cell %d:\n%s\n%w", i+1, src, errNoImage)
+			}
 		}
 	}
 	return nil

@@ -72,6 +72,7 @@ func TestRunReportsFailingCells(t *testing.T) {
 		"panic.ipynb":   {"%%\nvar m map[string]int\nm[\"boom\"] = 1", "assignment to entry in nil map"},
 		"exit.ipynb":    {"%%\nos.Exit(3)", "os.Exit(3)"},
 		"env.ipynb":     {"%%\nif os.Getenv(\"SURROGO_TEST_VALUE\") != \"ok\" { panic(\"env not passed\") }", ""},
+		"noimage.ipynb": {"%%\n// A drawing cell (figures.Show(...)) that shows no image.\nfmt.Println(\"text only\")", "displayed no image"},
 	} {
 		path := writeNotebook(t, dir, name, setup, "%%\nfmt.Println(\"first cell runs\")", tc.src)
 		err := Run(ctx, path, Options{Env: []string{"SURROGO_TEST_VALUE=ok"}})
