@@ -1,12 +1,10 @@
 package dataset
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
-	"math/bits"
 	"math/rand/v2"
 
+	"github.com/surrogo/surrogo/pkg/rng"
 	"github.com/surrogo/surrogo/solver"
 )
 
@@ -14,50 +12,10 @@ import (
 // version suffix changes only if the drawing protocol does, which changes every data set.
 const streamDomain = "surrogo/dataset/v1"
 
-// newStream returns the random stream for label and the integers a, b under seed: ChaCha8
-// seeded with SHA-256(streamDomain, 0, label, 0, seed, a, b), the integers as 8 bytes
-// little-endian.
+// newStream returns the random stream for label and the integers a, b under seed (see
+// rng.Stream: SHA-256(streamDomain, 0, label, 0, seed, a, b) keys ChaCha8).
 func newStream(seed uint64, label string, a, b uint64) *rand.ChaCha8 {
-	h := sha256.New()
-	h.Write([]byte(streamDomain))
-	h.Write([]byte{0})
-	h.Write([]byte(label))
-	h.Write([]byte{0})
-	var buf [24]byte
-	binary.LittleEndian.PutUint64(buf[0:], seed)
-	binary.LittleEndian.PutUint64(buf[8:], a)
-	binary.LittleEndian.PutUint64(buf[16:], b)
-	h.Write(buf[:])
-	var key [32]byte
-	h.Sum(key[:0])
-	return rand.NewChaCha8(key)
-}
-
-// uintN returns a uniform integer in [0, n) from r, without bias (Lemire's multiply-and-reject
-// method). It uses only r.Uint64, so its output does not depend on the Go release.
-func uintN(r *rand.ChaCha8, n uint64) uint64 {
-	hi, lo := bits.Mul64(r.Uint64(), n)
-	if lo < n {
-		threshold := -n % n
-		for lo < threshold {
-			hi, lo = bits.Mul64(r.Uint64(), n)
-		}
-	}
-	return hi
-}
-
-// unitOpenClosed returns a uniform float64 in (0, 1]: (u+1)/2^53 for a uniform 53-bit u.
-func unitOpenClosed(r *rand.ChaCha8) float64 { return openClosed(r.Uint64()) }
-
-// openClosed maps the top 53 bits u of x to (u+1)/2^53, exactly representable in (0, 1].
-func openClosed(x uint64) float64 { return float64(x>>11+1) * 0x1p-53 }
-
-// shuffle permutes x uniformly at random (Fisher-Yates, from the last element down).
-func shuffle(r *rand.ChaCha8, x []int) {
-	for i := len(x) - 1; i > 0; i-- {
-		j := int(uintN(r, uint64(i+1)))
-		x[i], x[j] = x[j], x[i]
-	}
+	return rng.Stream(streamDomain, label, seed, a, b)
 }
 
 // Placement limits for non-overlapping disks.
@@ -87,8 +45,8 @@ func (s *Spec) Sources(i int) ([]solver.Source, error) {
 		for placed < k {
 			ok := false
 			for try := 0; try < triesPerSource; try++ {
-				x := s.Radius + int(uintN(r, span))
-				y := s.Radius + int(uintN(r, span))
+				x := s.Radius + int(rng.UintN(r, span))
+				y := s.Radius + int(rng.UintN(r, span))
 				if !s.Overlap && tooClose(src[:placed], x, y, minDist2) {
 					continue
 				}
@@ -108,7 +66,7 @@ func (s *Spec) Sources(i int) ([]solver.Source, error) {
 			if n == 0 {
 				src[n].Value = 1
 			} else {
-				src[n].Value = unitOpenClosed(r)
+				src[n].Value = rng.OpenClosed(r)
 			}
 		}
 		return src, nil

@@ -276,37 +276,11 @@ func TestDistributions(t *testing.T) {
 	}
 }
 
-func TestRandomPrimitives(t *testing.T) {
-	if openClosed(0) != 0x1p-53 || openClosed(math.MaxUint64) != 1 || openClosed(1<<11-1) != 0x1p-53 {
-		t.Error("openClosed does not map onto (0, 1]")
-	}
-	r := newStream(1, "test", 0, 0)
-	counts := make([]float64, 3)
-	for range 30000 {
-		counts[uintN(r, 3)]++
-	}
-	chi2 := 0.0
-	for _, c := range counts {
-		chi2 += (c - 10000) * (c - 10000) / 10000
-	}
-	if chi2 > 13.8 { // 2 degrees of freedom, 0.1% level
-		t.Errorf("uintN(3) counts %v: chi-square %.1f", counts, chi2)
-	}
-	for range 100 {
-		if uintN(r, 1) != 0 {
-			t.Fatal("uintN(1) != 0")
-		}
-	}
+func TestStreamsDistinct(t *testing.T) {
 	if newStream(1, "a", 0, 0).Uint64() == newStream(1, "b", 0, 0).Uint64() ||
-		newStream(1, "a", 0, 1).Uint64() == newStream(1, "a", 1, 0).Uint64() {
+		newStream(1, "a", 0, 1).Uint64() == newStream(1, "a", 1, 0).Uint64() ||
+		newStream(1, "a", 0, 0).Uint64() == newStream(2, "a", 0, 0).Uint64() {
 		t.Error("distinct streams start alike")
-	}
-	perm := []int{0, 1, 2, 3, 4, 5, 6, 7}
-	shuffle(r, perm)
-	sorted := slices.Clone(perm)
-	slices.Sort(sorted)
-	if !slices.Equal(sorted, []int{0, 1, 2, 3, 4, 5, 6, 7}) {
-		t.Errorf("shuffle lost elements: %v", perm)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/surrogo/surrogo/pkg/rng"
 )
 
 // Part names one side of the train/test split.
@@ -68,7 +70,7 @@ func (s *Spec) Split() (*Splits, error) {
 		for j := range perm {
 			perm[j] = j
 		}
-		shuffle(newStream(s.Seed, "split", uint64(s.MinSources+c), 0), perm)
+		rng.Shuffle(newStream(s.Seed, "split", uint64(s.MinSources+c), 0), perm)
 		sp.order[c] = perm
 	}
 	return sp, nil

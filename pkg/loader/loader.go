@@ -37,17 +37,14 @@
 package loader
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"math/bits"
-	"math/rand/v2"
 	"slices"
 	"sync"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/surrogo/surrogo/pkg/rng"
 )
 
 // Source provides examples by configuration index. *datastore.Store (a cache) and
@@ -216,7 +213,7 @@ func (l *Loader) Epoch() int { return l.epoch }
 func (l *Loader) Order(epoch int) []int {
 	order := slices.Clone(l.indices)
 	if l.opt.Shuffle {
-		shuffle(newStream(l.opt.Seed, uint64(epoch)), order)
+		rng.Shuffle(rng.Stream(streamDomain, "shuffle", l.opt.Seed, uint64(epoch)), order)
 	}
 	return order
 }
@@ -374,38 +371,3 @@ func (l *Loader) Yield() (spec any, inputs, labels []*tensors.Tensor, err error)
 
 // streamDomain separates the loader's random streams from any other use of a seed.
 const streamDomain = "surrogo/loader/v1"
-
-// newStream returns the shuffling stream of (seed, epoch): ChaCha8 keyed by
-// SHA-256(streamDomain, 0, "shuffle", 0, seed, epoch), the integers as 8 bytes little-endian.
-func newStream(seed, epoch uint64) *rand.ChaCha8 {
-	h := sha256.New()
-	h.Write([]byte(streamDomain + "\x00shuffle\x00"))
-	var buf [16]byte
-	binary.LittleEndian.PutUint64(buf[0:], seed)
-	binary.LittleEndian.PutUint64(buf[8:], epoch)
-	h.Write(buf[:])
-	var key [32]byte
-	h.Sum(key[:0])
-	return rand.NewChaCha8(key)
-}
-
-// uintN returns a uniform integer in [0, n) from r without bias (Lemire's method), using only
-// r.Uint64 so that the result does not depend on the Go release.
-func uintN(r *rand.ChaCha8, n uint64) uint64 {
-	hi, lo := bits.Mul64(r.Uint64(), n)
-	if lo < n {
-		threshold := -n % n
-		for lo < threshold {
-			hi, lo = bits.Mul64(r.Uint64(), n)
-		}
-	}
-	return hi
-}
-
-// shuffle permutes x uniformly (Fisher-Yates, from the last element down).
-func shuffle(r *rand.ChaCha8, x []int) {
-	for i := len(x) - 1; i > 0; i-- {
-		j := int(uintN(r, uint64(i+1)))
-		x[i], x[j] = x[j], x[i]
-	}
-}
