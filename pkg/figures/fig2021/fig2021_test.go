@@ -2,15 +2,19 @@ package fig2021
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/surrogo/surrogo/pkg/figures"
+	"github.com/surrogo/surrogo/pkg/models"
 	"github.com/surrogo/surrogo/pkg/npy"
 	"github.com/surrogo/surrogo/pkg/scale"
+	"github.com/surrogo/surrogo/pkg/training"
 	"github.com/surrogo/surrogo/solver"
 )
 
@@ -124,5 +128,246 @@ func TestTable1(t *testing.T) {
 	}
 	if md := r.Table.Markdown(); !strings.Contains(md, "**(a) NN 1**") || !strings.Contains(md, "**(b) NN 2**") {
 		t.Errorf("markdown lacks the two panels:\n%s", md)
+	}
+}
+
+func TestPaperTable2(t *testing.T) {
+	if len(paperTable2) != 14 {
+		t.Fatalf("%d models, want 14", len(paperTable2))
+	}
+	for i, pm := range paperTable2 {
+		if pm.Number != i+1 {
+			t.Errorf("row %d is model %d", i, pm.Number)
+		}
+		c, err := models.Model2021(pm.Number, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.P1 != pm.P1 || c.P2 != pm.P2 || c.D1 != pm.D1 || c.D2 != pm.D2 || c.D3 != pm.D3 || c.D4 != pm.D4 {
+			t.Errorf("model %d: package models has %+v, the table %+v", pm.Number, c, pm)
+		}
+		if !(pm.Mean < pm.P99 && pm.P99 < pm.Max) {
+			t.Errorf("model %d: mean %g, 99P %g, max %g not increasing", pm.Number, pm.Mean, pm.P99, pm.Max)
+		}
+	}
+	if _, err := paperModel(15); err == nil {
+		t.Error("model 15: want an error")
+	}
+}
+
+func TestProtocols(t *testing.T) {
+	for _, s := range scale.All {
+		p, err := protocolFor(s)
+		if err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+		if p.TrainExamples == 0 || p.TestExamples == 0 || p.Samples == 0 || p.Reduced == "" {
+			t.Errorf("%s: %+v", s, p)
+		}
+		if p.Rollback.M >= p.Epochs {
+			t.Errorf("%s: roll-back window m = %d cannot fire in %d epochs", s, p.Rollback.M, p.Epochs)
+		}
+		for _, pm := range paperTable2 {
+			cfg, err := p.runConfig(pm.Number, "/data")
+			if err != nil {
+				t.Fatalf("%s, model %d: %v", s, pm.Number, err)
+			}
+			if cfg.Loss.W != pm.W || string(cfg.Loss.Metric) != strings.ToLower(pm.Loss) || !cfg.Rollback.Enabled {
+				t.Errorf("%s, model %d: loss %+v, roll-back %+v", s, pm.Number, cfg.Loss, cfg.Rollback)
+			}
+		}
+	}
+	if _, err := protocolFor("huge"); err == nil {
+		t.Error("unknown scale: want an error")
+	}
+}
+
+func TestNMin(t *testing.T) {
+	// The paper's numbers: N_min ≈ M + E/delta ≈ 57300.
+	got := nMin(paperM, paperE, paperDelta, paperDelta/paperRatio)
+	if math.Abs(got-paperNMin) > 100 {
+		t.Errorf("N_min with the paper's numbers = %.0f, want about %d", got, paperNMin)
+	}
+	if v := nMin(10, 5, 1e-3, 2e-3); !math.IsInf(v, 1) {
+		t.Errorf("epsilon > delta: N_min = %g, want +Inf", v)
+	}
+	if v := nMin(100, 1, 0.5, 0.25); math.Abs(v-(100+2)/0.5) > 1e-9 {
+		t.Errorf("N_min = %g, want %g", v, (100+2)/0.5)
+	}
+}
+
+func TestJumps(t *testing.T) {
+	rb := training.DefaultRollback()
+	rb.Enabled, rb.M = true, 3
+	losses := []float64{1, 0.5, 0.4, 0.3, 0.3, 5, 4, 0.2}
+	js := jumps(losses, rb)
+	if len(js) != 1 || js[0].Epoch != 6 {
+		t.Fatalf("jumps %+v, want one at epoch 6", js)
+	}
+	if float64(js[0].Threshold) >= 5 || float64(js[0].Loss) != 5 {
+		t.Errorf("jump %+v", js[0])
+	}
+}
+
+func TestMetricsOfSplit(t *testing.T) {
+	// A prediction off by +0.01 everywhere on a ramp of targets.
+	n := 10000
+	target, pred := make([]float32, n), make([]float32, n)
+	for i := range target {
+		target[i] = float32(i) / float32(n)
+		pred[i] = target[i] + 0.01
+	}
+	m, err := splitMetrics("test", 1, target, pred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(float64(m.Residual.Mean)-0.01) > 1e-6 || math.Abs(float64(m.Residual.Max)-0.01) > 1e-6 {
+		t.Errorf("residual %+v, want 0.01", m.Residual)
+	}
+	if len(m.Slices) != 10 {
+		t.Fatalf("%d slices", len(m.Slices))
+	}
+	for _, s := range m.Slices {
+		if s.N > 1 && math.Abs(float64(s.Mean)-0.01/math.Sqrt2) > 1e-6 {
+			t.Errorf("slice %+v: mean want %g", s, 0.01/math.Sqrt2)
+		}
+	}
+	s, err := supplement(target, pred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Slices) != suppSlices || len(s.Hists) != suppSlices {
+		t.Fatalf("%d slices, %d histograms", len(s.Slices), len(s.Hists))
+	}
+	var rot int64
+	for _, c := range s.RotCounts {
+		rot += c
+	}
+	if rot != int64(n) {
+		t.Errorf("histogram along y = x holds %d of %d points", rot, n)
+	}
+	p, err := fieldPDF(target, pred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(p.LowTarget-0.1) > 1e-3 || p.LowL1 > 0.3 {
+		t.Errorf("PDF: low target %g (want 0.1), L1 %g", p.LowTarget, p.LowL1)
+	}
+	h, err := hist2D(target, pred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Total() != int64(n) {
+		t.Errorf("2-D histogram holds %d points", h.Total())
+	}
+}
+
+// TestTrainedFiguresSmoke computes every figure of the trained models at the smoke scale (the
+// hub trains the 14 models for a few steps) and renders them.
+func TestTrainedFiguresSmoke(t *testing.T) {
+	root := t.TempDir()
+	t.Setenv(figures.EnvFiguresDir, root)
+	opt := figures.Options{Scale: scale.Smoke, Root: root, Log: io.Discard}
+	ids := []string{"2021-table2", "2021-fig04", "2021-fig05", "2021-fig06", "2021-fig07", "2021-fig08", "2021-fig09",
+		"2021-fig10", "2021-fig11", "2021-speedup"}
+	for i := range supplementModels {
+		ids = append(ids, fmt.Sprintf("2021-figS%d", i+1))
+	}
+	for _, id := range ids {
+		st, err := figures.Ensure(id, opt)
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		sum, err := figures.Summary(st)
+		if err != nil || len(sum) < 40 {
+			t.Errorf("%s: summary %q, error %v", id, sum, err)
+		}
+		if _, err := os.Stat(filepath.Join(root, id, "smoke", id+".png")); err != nil {
+			t.Errorf("%s: %v", id, err)
+		}
+	}
+	st, err := figures.Load(root, "2021-table2", scale.Smoke)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r Table2Results
+	if err := json.Unmarshal(st.Results, &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Models) != 14 || len(r.SamplePredictions) != len(sampleModels) || len(r.Hist2D) != 2*len(hist2DModels) {
+		t.Fatalf("%d models, %d sample files, %d histograms", len(r.Models), len(r.SamplePredictions), len(r.Hist2D))
+	}
+	for _, m := range r.Models {
+		if !(m.Mean > 0 && m.Mean <= m.P99 && m.P99 <= m.Max) || m.Training.EpochsRun < r.Protocol.Epochs {
+			t.Errorf("model %d: mean %g, 99P %g, max %g, %d epochs run", m.Paper.Number, m.Mean, m.P99, m.Max, m.Training.EpochsRun)
+		}
+	}
+	sum, _ := figures.Summary(st)
+	if !strings.Contains(sum, "conclusions") {
+		t.Errorf("the Table 2 summary says nothing about the paper's conclusions:\n%s", sum)
+	}
+}
+
+// TestFig04Rollbacks draws Fig. 4 from histories with a jump: the run without roll-back keeps it,
+// the run with roll-back discards it.
+func TestFig04Rollbacks(t *testing.T) {
+	p, err := protocolFor(scale.CPU)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := func(v ...float64) []training.JSONFloat {
+		out := make([]training.JSONFloat, len(v))
+		for i, x := range v {
+			out[i] = training.JSONFloat(x)
+		}
+		return out
+	}
+	without := []float64{0.3, 0.2, 0.15, 0.12, 0.1, 0.09, 0.08, 0.6, 0.55, 0.5, 0.45, 0.4}
+	with := []float64{0.3, 0.2, 0.15, 0.12, 0.1, 0.09, 0.08, 0.075, 0.07, 0.065, 0.06, 0.058}
+	r := Fig04Results{Protocol: p, Without: TrainingRecord{TrainLoss: js(without...), TestLoss: js(without...)},
+		With: TrainingRecord{TrainLoss: js(with...), TestLoss: js(with...), NumRollbacks: 1,
+			Rollbacks: []RollbackEvent{{AfterEpoch: 8, ToEpoch: 6, Loss: 0.6, Discarded: js(0.085, 0.6)}}}}
+	r.Jumps = jumps(without, p.Rollback)
+	if len(r.Jumps) != 1 || r.Jumps[0].Epoch != 8 {
+		t.Fatalf("jumps %+v, want one at epoch 8", r.Jumps)
+	}
+	dir := t.TempDir()
+	if err := renderFig04(&figures.Run{ID: "2021-fig04", Dir: dir, Log: io.Discard}, r); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "2021-fig04.png")); err != nil {
+		t.Error(err)
+	}
+	if s := summaryFig04(r); !strings.Contains(s, "fired at epoch(s) 8") {
+		t.Errorf("summary:\n%s", s)
+	}
+	if err := renderFig04(&figures.Run{ID: "2021-fig04", Dir: dir, Log: io.Discard}, Fig04Results{}); err == nil {
+		t.Error("empty results: want an error")
+	}
+}
+
+func TestSpeedupCases(t *testing.T) {
+	r := SpeedupResults{M: 200, E: 100,
+		Delta: []DeltaRow{{N: 100, Mean: 1e-3}, {N: 32, Mean: 1e-4}},
+		Epsilon: []EpsilonRow{
+			{Network: "trained", N: 32, Width: 4, Trained: true, Batch: 1, PerSolution: 5e-3},
+			{Network: "trained", N: 32, Width: 4, Trained: true, Batch: 64, PerSolution: 4e-3},
+			{Network: "paper-size", N: 100, Width: models.PaperWidth, Batch: 8, PerSolution: 0.5},
+		}}
+	cases := speedupCases(r)
+	// The paper, the trained network at its largest batch, the paper-size network twice, the GPU case.
+	if len(cases) != 5 {
+		t.Fatalf("%d cases: %+v", len(cases), cases)
+	}
+	if v := float64(cases[0].NMin); math.Abs(v-paperNMin) > 100 {
+		t.Errorf("paper case: N_min %g", v)
+	}
+	for _, c := range cases[1:] {
+		if v := float64(c.NMin); !math.IsInf(v, 1) {
+			t.Errorf("%s: N_min %g, want +Inf (epsilon >= delta)", c.Name, v)
+		}
+	}
+	if cases[1].Delta != 1e-4 || cases[1].Epsilon != 4e-3 {
+		t.Errorf("trained case %+v: want delta at 32 × 32 and the batch-64 epsilon", cases[1])
 	}
 }

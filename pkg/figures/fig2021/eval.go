@@ -1,0 +1,287 @@
+package fig2021
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gomlx/gomlx/backends"
+
+	"github.com/surrogo/surrogo/pkg/datastore"
+	"github.com/surrogo/surrogo/pkg/metrics"
+	"github.com/surrogo/surrogo/pkg/plots"
+	"github.com/surrogo/surrogo/pkg/training"
+)
+
+// The metrics of the 2021 paper on one split, computed from the predictions of a trained model
+// in one pass over the examples (kept in memory: at most a few million pixels at the reduced
+// scales) and a second pass for the per-slice histograms of the supplement, whose ranges depend
+// on the per-slice statistics.
+
+// Binning of the figures.
+const (
+	pdfLo, pdfHi, pdfBins = -0.1, 1.1, 120 // field densities (Fig. 11), as the authors' plots
+	hist2DBins            = 150            // prediction vs truth (Fig. 8), over [pdfLo, pdfHi]²
+	suppSlices            = 20             // Supplement A: 20 slices of 0.05
+	suppWidth             = 0.05
+	suppBins              = 40 // bins of each per-slice histogram, over mean ± 4 std
+	rotBins               = 80 // bins of the histogram of u = (ŷ + y)/√2 (the supplement's first panel)
+)
+
+// Residuals are the residual statistics of Table 2 and Fig. 6 on one split.
+type Residuals struct {
+	Mean    training.JSONFloat `json:"mean"`
+	P99     training.JSONFloat `json:"p99"`
+	Max     training.JSONFloat `json:"max"`
+	RelMean training.JSONFloat `json:"rel_mean"`
+	RelP99  training.JSONFloat `json:"rel_p99"`
+	RelMax  training.JSONFloat `json:"rel_max"`
+	// RelExcluded counts the pixels with target 0, left out of the relative residual.
+	RelExcluded int64 `json:"rel_excluded"`
+	Pixels      int64 `json:"pixels"`
+}
+
+// SliceRow is the residual statistics of one slice along y = x (metrics.Slice, JSON-safe).
+type SliceRow struct {
+	Lo   float64            `json:"lo"`
+	Hi   float64            `json:"hi"`
+	N    int64              `json:"n"`
+	Mean training.JSONFloat `json:"mean"`
+	Std  training.JSONFloat `json:"std"`
+}
+
+// Aggregate is metrics.SliceAggregate, JSON-safe (Fig. 10).
+type Aggregate struct {
+	MeanOfMeans training.JSONFloat `json:"mean_of_means"`
+	MaxOfMeans  training.JSONFloat `json:"max_of_means"`
+	MeanOfStds  training.JSONFloat `json:"mean_of_stds"`
+	MaxOfStds   training.JSONFloat `json:"max_of_stds"`
+	// MeanOfAbsMeans and MaxOfAbsMeans are the average and the largest per-slice mean |residual| (the residual means can have either
+	// sign, so the maximum of the signed means can hide a large negative bias).
+	MeanOfAbsMeans training.JSONFloat `json:"mean_of_abs_means"`
+	MaxOfAbsMeans  training.JSONFloat `json:"max_of_abs_means"`
+}
+
+// SplitMetrics are the metrics of a model on one split.
+type SplitMetrics struct {
+	Split    string    `json:"split"`
+	Examples int       `json:"examples"`
+	Residual Residuals `json:"residual"`
+	// Slices are the 10 slices of width 0.1 of Figs. 8-10 and Aggregate their average and maximum.
+	Slices    []SliceRow `json:"slices"`
+	Aggregate Aggregate  `json:"aggregate"`
+}
+
+// PDF holds the densities of target and predicted field values over pdfBins bins of
+// [pdfLo, pdfHi) (Fig. 11), and the fraction of pixels of each below lowField.
+type PDF struct {
+	Target     []float64 `json:"target"`
+	Prediction []float64 `json:"prediction"`
+	// LowTarget and LowPrediction are the fractions of target and predicted values in
+	// (0, lowField); ZeroTarget and ZeroPrediction those <= zeroField (a field value of zero).
+	LowTarget      float64 `json:"low_target"`
+	LowPrediction  float64 `json:"low_prediction"`
+	ZeroTarget     float64 `json:"zero_target"`
+	ZeroPrediction float64 `json:"zero_prediction"`
+	// LowL1 is the L1 distance of the two densities over [0, lowField): 0 when they overlap there,
+	// up to 2 when they do not.
+	LowL1 float64 `json:"low_l1"`
+}
+
+// lowField bounds the "low non-zero field values" of Fig. 11; zeroField is what counts as zero.
+const (
+	lowField  = 0.1
+	zeroField = 1e-3
+)
+
+// Supplement holds the data of one model's supplementary figure (S1-S12): the histogram of
+// u = (ŷ + y)/√2 over all points and, for each of 20 slices of u of width 0.05, the statistics
+// and the histogram of v = (ŷ - y)/√2 over mean ± 4 std.
+type Supplement struct {
+	RotLo     float64     `json:"rot_lo"`
+	RotHi     float64     `json:"rot_hi"`
+	RotCounts []int64     `json:"rot_counts"`
+	Slices    []SliceRow  `json:"slices"`
+	Hists     []SliceHist `json:"hists"`
+}
+
+// SliceHist is the histogram of the residual v in one slice, over [Lo, Hi) in len(Counts) bins.
+type SliceHist struct {
+	Lo     float64 `json:"lo"`
+	Hi     float64 `json:"hi"`
+	Counts []int64 `json:"counts"`
+}
+
+// splitData holds the examples of one split in memory.
+type splitData struct {
+	name     string
+	indices  []int
+	n        int
+	inputs   []float32
+	targets  []float32
+	nsources []int32
+}
+
+// loadSplit reads the examples of a subset of the store.
+func loadSplit(store *datastore.Store, name string, indices []int) (*splitData, error) {
+	n := store.N()
+	d := &splitData{name: name, indices: indices, n: n,
+		inputs: make([]float32, len(indices)*n*n), targets: make([]float32, len(indices)*n*n), nsources: make([]int32, len(indices))}
+	if err := store.Fill(indices, d.inputs, d.targets, d.nsources); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	return d, nil
+}
+
+// predict returns the predictions of the kept model of the run in dir on the split.
+func predict(dir string, b backends.Backend, d *splitData) ([]float32, error) {
+	pred, err := training.LoadPredictor(dir, "best", b, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer pred.Close()
+	out, err := pred.Predict(d.inputs, len(d.indices))
+	if err != nil {
+		return nil, fmt.Errorf("%s: predicting %s: %w", dir, d.name, err)
+	}
+	for i, v := range out {
+		if !finite(float64(v)) {
+			return nil, fmt.Errorf("%s: prediction %d of %s is %v", dir, i, d.name, v)
+		}
+	}
+	return out, nil
+}
+
+// splitMetrics computes the residuals and the 10 slices of Figs. 8-10.
+func splitMetrics(name string, examples int, target, pred []float32) (SplitMetrics, error) {
+	m := SplitMetrics{Split: name, Examples: examples}
+	// Residuals above 1 happen for untrained models; the histogram goes to 2 so that the 99th
+	// percentile stays exact up to there (the mean and maximum are exact anyway).
+	rs, err := metrics.NewResidualStats(metrics.ResidualOptions{Max: 2, RelativeMax: 100})
+	if err != nil {
+		return m, err
+	}
+	if err := rs.Add(target, pred); err != nil {
+		return m, err
+	}
+	s := rs.Summary()
+	m.Residual = Residuals{Mean: jf(s.Mean), P99: jf(s.P99.Estimate), Max: jf(s.Max), RelMean: jf(s.RelMean),
+		RelP99: jf(s.RelP99.Estimate), RelMax: jf(s.RelMax), RelExcluded: s.RelExcluded, Pixels: s.N}
+	ss, err := metrics.NewSliceStats(metrics.SliceOptions{})
+	if err != nil {
+		return m, err
+	}
+	if err := ss.Add(target, pred); err != nil {
+		return m, err
+	}
+	m.Slices = sliceRows(ss.Slices())
+	a := ss.Aggregate()
+	m.Aggregate = Aggregate{MeanOfMeans: jf(a.MeanOfMeans), MaxOfMeans: jf(a.MaxOfMeans), MeanOfStds: jf(a.MeanOfStds),
+		MaxOfStds: jf(a.MaxOfStds), MeanOfAbsMeans: jf(a.MeanOfAbsMeans), MaxOfAbsMeans: jf(a.MaxOfAbsMeans)}
+	return m, nil
+}
+
+func sliceRows(sl []metrics.Slice) []SliceRow {
+	rows := make([]SliceRow, len(sl))
+	for i, s := range sl {
+		rows[i] = SliceRow{Lo: s.Lo, Hi: s.Hi, N: s.N, Mean: jf(s.Mean), Std: jf(s.Std)}
+	}
+	return rows
+}
+
+// jf converts to a JSON-safe float (NaN and infinities become null).
+func jf(v float64) training.JSONFloat { return training.JSONFloat(v) }
+
+// fieldPDF computes the densities of Fig. 11.
+func fieldPDF(target, pred []float32) (PDF, error) {
+	f, err := metrics.NewFieldPDF(pdfLo, pdfHi, pdfBins)
+	if err != nil {
+		return PDF{}, err
+	}
+	if err := f.Add(target, pred); err != nil {
+		return PDF{}, err
+	}
+	p := PDF{Target: f.Target.Density(), Prediction: f.Prediction.Density()}
+	var lowT, lowP, zeroT, zeroP int
+	for i := range target {
+		t, y := float64(target[i]), float64(pred[i])
+		if t > 0 && t < lowField {
+			lowT++
+		}
+		if y > 0 && y < lowField {
+			lowP++
+		}
+		if t <= zeroField {
+			zeroT++
+		}
+		if y <= zeroField {
+			zeroP++
+		}
+	}
+	n := float64(len(target))
+	p.LowTarget, p.LowPrediction, p.ZeroTarget, p.ZeroPrediction = float64(lowT)/n, float64(lowP)/n, float64(zeroT)/n, float64(zeroP)/n
+	w := (pdfHi - pdfLo) / pdfBins
+	for i := range p.Target {
+		lo := pdfLo + float64(i)*w
+		if lo >= -1e-12 && lo+w <= lowField+1e-12 {
+			p.LowL1 += math.Abs(p.Target[i]-p.Prediction[i]) * w
+		}
+	}
+	return p, nil
+}
+
+// supplement computes the data of a supplementary figure.
+func supplement(target, pred []float32) (Supplement, error) {
+	var s Supplement
+	ss, err := metrics.NewSliceStats(metrics.SliceOptions{Slices: suppSlices, Width: suppWidth})
+	if err != nil {
+		return s, err
+	}
+	if err := ss.Add(target, pred); err != nil {
+		return s, err
+	}
+	s.Slices = sliceRows(ss.Slices())
+	s.RotLo, s.RotHi = pdfLo*math.Sqrt2, pdfHi*math.Sqrt2
+	s.RotCounts = make([]int64, rotBins)
+	s.Hists = make([]SliceHist, len(s.Slices))
+	for i, sl := range s.Slices {
+		h := SliceHist{Counts: make([]int64, suppBins)}
+		if m, sd := float64(sl.Mean), float64(sl.Std); finite(m) && finite(sd) && sd > 0 {
+			h.Lo, h.Hi = m-4*sd, m+4*sd
+		}
+		s.Hists[i] = h
+	}
+	rw := (s.RotHi - s.RotLo) / rotBins
+	for i := range target {
+		y, yh := float64(target[i]), float64(pred[i])
+		u, v := (yh+y)/math.Sqrt2, (yh-y)/math.Sqrt2
+		if b := int(math.Floor((u - s.RotLo) / rw)); b >= 0 && b < rotBins {
+			s.RotCounts[b]++
+		}
+		// Open intervals lo < u < hi, as metrics.SliceStats (the authors' get_slices).
+		k := int(math.Floor(u / suppWidth))
+		if k < 0 || k >= suppSlices || u <= s.Slices[k].Lo || u >= s.Slices[k].Hi {
+			continue
+		}
+		h := &s.Hists[k]
+		if h.Hi <= h.Lo {
+			continue
+		}
+		if b := int(math.Floor((v - h.Lo) / (h.Hi - h.Lo) * suppBins)); b >= 0 && b < suppBins {
+			h.Counts[b]++
+		}
+	}
+	return s, nil
+}
+
+// hist2D bins (prediction, target) pairs for Fig. 8: x = prediction, y = target, as the
+// authors' plot (and the paper's axes: "Prediction" horizontal, "True" vertical).
+func hist2D(target, pred []float32) (*plots.Hist2D, error) {
+	h, err := plots.NewHist2D(hist2DBins, hist2DBins, pdfLo, pdfHi, pdfLo, pdfHi)
+	if err != nil {
+		return nil, err
+	}
+	if err := plots.AddPoints(h, pred, target); err != nil {
+		return nil, err
+	}
+	return h, nil
+}

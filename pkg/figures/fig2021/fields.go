@@ -1,0 +1,348 @@
+package fig2021
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"gonum.org/v1/plot/vg"
+
+	"github.com/surrogo/surrogo/pkg/figures"
+	"github.com/surrogo/surrogo/pkg/plots"
+)
+
+// Figs. 5, 6 and 7: fields of 20 test configurations. Fig. 5: inputs, targets and the
+// predictions of model 12; Fig. 6: targets, the residual |y − ŷ| and the relative residual
+// |y − ŷ|/(y + 1e-5) of model 12, and the mean, 99th-percentile and maximum residual of every
+// model; Fig. 7: the predictions of model 7 (NN1 only) and model 5 (NN2 only). The fields are
+// the hub's (.npy files in figures/2021-table2/<scale>/); the inputs are recomputed from the
+// configurations.
+
+func init() {
+	figures.Register(figures.Def[FieldsResults]{ID: "2021-fig05", Compute: computeFields, Render: renderFig05, Summary: summaryFig05})
+	figures.Register(figures.Def[FieldsResults]{ID: "2021-fig06", Compute: computeFields, Render: renderFig06, Summary: summaryFig06})
+	figures.Register(figures.Def[FieldsResults]{ID: "2021-fig07", Compute: computeFields, Render: renderFig07, Summary: summaryFig07})
+}
+
+// FieldsResults are what Figs. 5-7 draw: the hub's sample files, per model statistics of the
+// sample fields, and (Fig. 6d) the residuals of all models.
+type FieldsResults struct {
+	Protocol      Protocol     `json:"protocol"`
+	SampleIndices []int        `json:"sample_indices"`
+	Targets       string       `json:"targets"` // file of the hub
+	Predictions   []SampleFile `json:"predictions"`
+	// Samples summarizes the sample fields of each saved model.
+	Samples []SampleStats `json:"samples"`
+	// Models holds the test residuals of every model (Fig. 6d).
+	Models []ResidualRow `json:"models"`
+}
+
+// SampleStats summarizes one model's predictions on the sample configurations.
+type SampleStats struct {
+	Model int `json:"model"`
+	// Min and Max are the range of the predictions; MeanResidual and MaxResidual the mean and
+	// maximum |y − ŷ| over the samples; MaxRelative the largest |y − ŷ|/(y + 1e-5).
+	Min          float64 `json:"min"`
+	Max          float64 `json:"max"`
+	MeanResidual float64 `json:"mean_residual"`
+	MaxResidual  float64 `json:"max_residual"`
+	MaxRelative  float64 `json:"max_relative"`
+	// BoundaryRelative and InteriorRelative are the mean relative residual on the lattice's
+	// outermost ring of cells and on the rest (the paper: large at the absorbing boundary).
+	BoundaryRelative float64 `json:"boundary_relative"`
+	InteriorRelative float64 `json:"interior_relative"`
+	// HighFieldResidual and LowFieldResidual are the mean residual where the target is at least
+	// highField (the sources and their surroundings) and where it is below.
+	HighFieldResidual float64 `json:"high_field_residual"`
+	LowFieldResidual  float64 `json:"low_field_residual"`
+}
+
+// ResidualRow is one model's test residuals, ours and the paper's.
+type ResidualRow struct {
+	Model     int     `json:"model"`
+	Mean      float64 `json:"mean"`
+	P99       float64 `json:"p99"`
+	Max       float64 `json:"max"`
+	PaperMean float64 `json:"paper_mean"`
+	PaperP99  float64 `json:"paper_p99"`
+	PaperMax  float64 `json:"paper_max"`
+}
+
+// relEps is the authors' regularization of the relative residual maps: |y − ŷ|/(y + 1e-5).
+const relEps = 1e-5
+
+// highField separates the "high" field values near the sources from the rest in SampleStats.
+const highField = 0.3
+
+func computeFields(run *figures.Run) (FieldsResults, error) {
+	var res FieldsResults
+	hub, err := requireHub(run)
+	if err != nil {
+		return res, err
+	}
+	p := hub.Protocol
+	res = FieldsResults{Protocol: p, SampleIndices: hub.SampleIndices, Targets: hub.SampleTargets, Predictions: hub.SamplePredictions}
+	targets, err := readSamples(hubPath(run, hub.SampleTargets), p.Samples, p.N)
+	if err != nil {
+		return res, err
+	}
+	for _, f := range hub.SamplePredictions {
+		pred, err := readSamples(hubPath(run, f.File), p.Samples, p.N)
+		if err != nil {
+			return res, err
+		}
+		res.Samples = append(res.Samples, sampleStats(f.Model, p.N, targets, pred))
+	}
+	for _, m := range hub.Models {
+		res.Models = append(res.Models, ResidualRow{Model: m.Paper.Number, Mean: m.Mean, P99: m.P99, Max: m.Max,
+			PaperMean: m.Paper.Mean, PaperP99: m.Paper.P99, PaperMax: m.Paper.Max})
+	}
+	return res, nil
+}
+
+func sampleStats(model, n int, target, pred []float32) SampleStats {
+	s := SampleStats{Model: model, Min: math.Inf(1), Max: math.Inf(-1)}
+	var sum, bRel, iRel, hi, lo float64
+	var nb, ni, nh, nl int
+	for i := range target {
+		y, yh := float64(target[i]), float64(pred[i])
+		s.Min, s.Max = math.Min(s.Min, yh), math.Max(s.Max, yh)
+		r := math.Abs(y - yh)
+		sum += r
+		s.MaxResidual = math.Max(s.MaxResidual, r)
+		rel := r / (y + relEps)
+		s.MaxRelative = math.Max(s.MaxRelative, rel)
+		row, col := (i/n)%n, i%n
+		if row == 0 || col == 0 || row == n-1 || col == n-1 {
+			bRel += rel
+			nb++
+		} else {
+			iRel += rel
+			ni++
+		}
+		if y >= highField {
+			hi += r
+			nh++
+		} else {
+			lo += r
+			nl++
+		}
+	}
+	s.MeanResidual = sum / float64(len(target))
+	s.BoundaryRelative, s.InteriorRelative = bRel/float64(max(nb, 1)), iRel/float64(max(ni, 1))
+	s.HighFieldResidual, s.LowFieldResidual = hi/float64(max(nh, 1)), lo/float64(max(nl, 1))
+	return s
+}
+
+// fieldsData reads the hub's sample files for rendering.
+type fieldsData struct {
+	n, count int
+	inputs   []float64
+	targets  []float32
+	preds    map[int][]float32
+}
+
+func loadFields(run *figures.Run, r FieldsResults) (*fieldsData, error) {
+	p := r.Protocol
+	if p.N == 0 || p.Samples == 0 || len(r.SampleIndices) != p.Samples {
+		return nil, errIncomplete
+	}
+	d := &fieldsData{n: p.N, count: p.Samples, preds: map[int][]float32{}}
+	var err error
+	if d.targets, err = readSamples(hubPath(run, r.Targets), p.Samples, p.N); err != nil {
+		return nil, fmt.Errorf("%w (compute 2021-table2 at scale %s first)", err, p.Scale)
+	}
+	for _, f := range r.Predictions {
+		if d.preds[f.Model], err = readSamples(hubPath(run, f.File), p.Samples, p.N); err != nil {
+			return nil, err
+		}
+	}
+	spec, err := p.spec(run.Seed)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range r.SampleIndices {
+		prob, err := spec.Problem(i)
+		if err != nil {
+			return nil, err
+		}
+		in, err := prob.Input()
+		if err != nil {
+			return nil, err
+		}
+		d.inputs = append(d.inputs, in...)
+	}
+	return d, nil
+}
+
+// field returns sample k of a stack of fields.
+func (d *fieldsData) field(stack []float32, k int) []float32 {
+	nn := d.n * d.n
+	return stack[k*nn : (k+1)*nn]
+}
+
+// imageGrid returns a 4 × 5 grid of the 20 fields f(k) with one colour bar.
+func imageGrid(title string, count int, f func(k int) []float64, color plots.ColorScale) *plots.Grid {
+	cols := 5
+	rows := (count + cols - 1) / cols
+	panels := make([]plots.Panel, rows*cols)
+	for k := 0; k < count; k++ {
+		h := plots.NewHeatmap(f(k))
+		h.HideAxes = true
+		panels[k] = h
+	}
+	g := plots.NewGrid(rows, cols, panels...)
+	g.Title = title
+	g.SharedColorBar = true
+	g.Color = &color
+	return g
+}
+
+func to64(x []float32) []float64 { return plots.Float64s(x) }
+
+func saveFigure(run *figures.Run, fig *plots.Figure) error {
+	for _, ext := range []string{".png", ".svg"} {
+		if err := fig.Save(run.Path(run.ID + ext)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func renderFig05(run *figures.Run, r FieldsResults) error {
+	d, err := loadFields(run, r)
+	if err != nil {
+		return err
+	}
+	pred, ok := d.preds[12]
+	if !ok {
+		return fmt.Errorf("%w: no predictions of model 12", errIncomplete)
+	}
+	nn := d.n * d.n
+	a := imageGrid("(a) input", d.count, func(k int) []float64 { return d.inputs[k*nn : (k+1)*nn] }, plots.ColorScale{Label: "source value"}.Fixed(0, 1))
+	b := imageGrid("(b) ground truth (target)", d.count, func(k int) []float64 { return to64(d.field(d.targets, k)) }, plots.ColorScale{Label: "c"}.Fixed(0, 1))
+	c := imageGrid("(c) prediction of model 12", d.count, func(k int) []float64 { return to64(d.field(pred, k)) }, plots.ColorScale{Label: "ĉ"}.Fixed(0, 1))
+	fig := plots.NewFigure(1, 3, a, b, c)
+	fig.Title = fmt.Sprintf("Twenty test configurations: input, target and prediction of model 12 (%d × %d)", d.n, d.n)
+	fig.Width, fig.Height = 16*vg.Inch, 4.4*vg.Inch
+	fig.Stamp = r.Protocol.stamp()
+	return saveFigure(run, fig)
+}
+
+func renderFig06(run *figures.Run, r FieldsResults) error {
+	d, err := loadFields(run, r)
+	if err != nil {
+		return err
+	}
+	pred, ok := d.preds[12]
+	if !ok || len(r.Models) == 0 {
+		return fmt.Errorf("%w: no predictions of model 12 or no models", errIncomplete)
+	}
+	a := imageGrid("(a) ground truth (target)", d.count, func(k int) []float64 { return to64(d.field(d.targets, k)) }, plots.ColorScale{Label: "c"}.Fixed(0, 1))
+	res := func(k int) []float64 {
+		t, y := d.field(d.targets, k), d.field(pred, k)
+		out := make([]float64, len(t))
+		for i := range t {
+			out[i] = math.Abs(float64(t[i]) - float64(y[i]))
+		}
+		return out
+	}
+	b := imageGrid("(b) residual |y − ŷ|, model 12", d.count, res, plots.ColorScale{Label: "|y − ŷ|", Map: plots.Magma})
+	c := imageGrid("(c) relative residual |y − ŷ|/(y + 10^{−5}), model 12", d.count, func(k int) []float64 {
+		r := res(k)
+		t := d.field(d.targets, k)
+		for i := range r {
+			r[i] /= float64(t[i]) + relEps
+		}
+		return r
+	}, plots.ColorScale{Label: "relative residual", Map: plots.Magma}.Fixed(0, 1))
+	bars := &plots.BarChart{Title: "(d) test residuals per model", XLabel: "model", YLabel: "mean residual",
+		Y2Label: "99th percentile and maximum residual", Grid: true, Legend: plots.LegendTopLeft}
+	var meanV, p99V, maxV []float64
+	for _, m := range r.Models {
+		bars.Categories = append(bars.Categories, fmt.Sprint(m.Model))
+		meanV, p99V, maxV = append(meanV, m.Mean), append(p99V, m.P99), append(maxV, m.Max)
+	}
+	bars.Add("mean (left)", meanV).Color = plots.Blue
+	s := bars.Add("99th percentile (right)", p99V)
+	s.Color, s.RightAxis = plots.Orange, true
+	s = bars.Add("maximum (right)", maxV)
+	s.Color, s.RightAxis = plots.Vermillion, true
+	fig := plots.NewFigure(2, 2, a, b, c, bars)
+	fig.Title = "Residuals: maps of model 12 on twenty test configurations, and the mean, 99th percentile and maximum of every model"
+	fig.Width, fig.Height = 14*vg.Inch, 8.5*vg.Inch
+	fig.Stamp = r.Protocol.stamp()
+	return saveFigure(run, fig)
+}
+
+func renderFig07(run *figures.Run, r FieldsResults) error {
+	d, err := loadFields(run, r)
+	if err != nil {
+		return err
+	}
+	p7, ok7 := d.preds[7]
+	p5, ok5 := d.preds[5]
+	if !ok7 || !ok5 {
+		return fmt.Errorf("%w: no predictions of models 5 and 7", errIncomplete)
+	}
+	a := imageGrid("(a) prediction of model 7 (NN 1 only)", d.count, func(k int) []float64 { return to64(d.field(p7, k)) }, plots.ColorScale{Label: "ĉ (own scale)"})
+	b := imageGrid("(b) prediction of model 5 (NN 2 only)", d.count, func(k int) []float64 { return to64(d.field(p5, k)) }, plots.ColorScale{Label: "ĉ (own scale)"})
+	fig := plots.NewFigure(1, 2, a, b)
+	fig.Title = "Twenty test configurations: an NN 1-only and an NN 2-only model (note the different colour scales)"
+	fig.Width, fig.Height = 12*vg.Inch, 4.8*vg.Inch
+	fig.Stamp = r.Protocol.stamp()
+	return saveFigure(run, fig)
+}
+
+func (r FieldsResults) sample(model int) (SampleStats, bool) {
+	for _, s := range r.Samples {
+		if s.Model == model {
+			return s, true
+		}
+	}
+	return SampleStats{}, false
+}
+
+func summaryFig05(r FieldsResults) string {
+	s, ok := r.sample(12)
+	if !ok {
+		return "results are incomplete"
+	}
+	return fmt.Sprintf("Model 12 on the %d test configurations shown (configurations %s): predictions in [%.3g, %.3g]; mean residual %.3g, "+
+		"maximum %.3g; mean residual %.3g where the target is ≥ %g (near the sources) and %.3g elsewhere.\n",
+		len(r.SampleIndices), intList(r.SampleIndices), s.Min, s.Max, s.MeanResidual, s.MaxResidual, s.HighFieldResidual, highField, s.LowFieldResidual)
+}
+
+func summaryFig06(r FieldsResults) string {
+	var b strings.Builder
+	if s, ok := r.sample(12); ok {
+		fmt.Fprintf(&b, "Model 12 on the %d configurations of (a)-(c): mean residual %.3g, maximum %.3g; mean residual %.3g where the target is ≥ %g and %.3g elsewhere; "+
+			"mean relative residual %.3g on the outermost ring of cells (the absorbing boundary, where y → 0) and %.3g inside.\n\n",
+			len(r.SampleIndices), s.MeanResidual, s.MaxResidual, s.HighFieldResidual, highField, s.LowFieldResidual, s.BoundaryRelative, s.InteriorRelative)
+	}
+	b.WriteString("| model | mean (ours) | mean (paper) | 99P (ours) | 99P (paper) | max (ours) | max (paper) |\n| --- | --- | --- | --- | --- | --- | --- |\n")
+	for _, m := range r.Models {
+		fmt.Fprintf(&b, "| %d | %.3g | %.3g | %.3g | %.3g | %.3g | %.3g |\n", m.Model, m.Mean, m.PaperMean, m.P99, m.PaperP99, m.Max, m.PaperMax)
+	}
+	return b.String()
+}
+
+func summaryFig07(r FieldsResults) string {
+	s7, ok7 := r.sample(7)
+	s5, ok5 := r.sample(5)
+	if !ok7 || !ok5 {
+		return "results are incomplete"
+	}
+	return fmt.Sprintf("| model | predictions in | mean residual | residual where y ≥ %g | elsewhere |\n| --- | --- | --- | --- | --- |\n"+
+		"| 7 (NN 1 only) | [%.3g, %.3g] | %.3g | %.3g | %.3g |\n| 5 (NN 2 only) | [%.3g, %.3g] | %.3g | %.3g | %.3g |\n",
+		highField, s7.Min, s7.Max, s7.MeanResidual, s7.HighFieldResidual, s7.LowFieldResidual,
+		s5.Min, s5.Max, s5.MeanResidual, s5.HighFieldResidual, s5.LowFieldResidual)
+}
+
+func intList(v []int) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = fmt.Sprint(x)
+	}
+	return strings.Join(s, ", ")
+}

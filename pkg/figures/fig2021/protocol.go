@@ -1,0 +1,245 @@
+package fig2021
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/surrogo/surrogo/pkg/dataset"
+	"github.com/surrogo/surrogo/pkg/loss"
+	"github.com/surrogo/surrogo/pkg/models"
+	"github.com/surrogo/surrogo/pkg/scale"
+	"github.com/surrogo/surrogo/pkg/training"
+)
+
+// PaperModel is one row of the 2021 paper's Table 2: the hyperparameters of a model and the
+// residuals the paper reports on its test set.
+type PaperModel struct {
+	Number int     `json:"number"`
+	W      float64 `json:"w"` // exponential weight of Eq. (1)
+	P1     float64 `json:"p1"`
+	P2     float64 `json:"p2"`
+	// D1..D4 are the dropout rates; those of a switched-off branch are "—" in the paper (0 here).
+	D1   float64 `json:"d1"`
+	D2   float64 `json:"d2"`
+	D3   float64 `json:"d3"`
+	D4   float64 `json:"d4"`
+	Loss string  `json:"loss"` // "MSE" or "MAE"
+	// Mean, P99 and Max are the paper's mean (printed in units of 1e-3), 99th-percentile (1e-2)
+	// and maximum residual, here in field units.
+	Mean float64 `json:"mean"`
+	P99  float64 `json:"p99"`
+	Max  float64 `json:"max"`
+}
+
+// paperTable2 is Table 2 of the 2021 paper, typed in (residuals converted to field units).
+var paperTable2 = []PaperModel{
+	{1, 1000, 1, 1, 0.3, 0.3, 0.3, 0.3, "MSE", 2.77e-3, 2.26e-2, 0.35},
+	{2, 1, 1, 1, 0.3, 0.3, 0.3, 0.3, "MSE", 2.91e-3, 2.25e-2, 0.37},
+	{3, 1, 1, 1, 0.4, 0.4, 0.1, 0.1, "MSE", 3.49e-3, 2.03e-2, 0.34},
+	{4, 1, 0, 1, 0, 0, 0.3, 0.3, "MSE", 2.49e-3, 1.97e-2, 0.38},
+	{5, 1, 0, 1, 0, 0, 0.1, 0.1, "MSE", 2.04e-3, 1.89e-2, 0.35},
+	{6, 1, 1, 0, 0.3, 0.3, 0, 0, "MSE", 75.8e-3, 16.5e-2, 0.47},
+	{7, 1, 1, 0, 0.4, 0.4, 0, 0, "MSE", 79.9e-3, 21.6e-2, 0.65},
+	{8, 100, 1, 1, 0.3, 0.3, 0.3, 0.3, "MAE", 2.62e-3, 2.59e-2, 0.33},
+	{9, 100, 1, 1, 0.4, 0.4, 0.1, 0.1, "MAE", 2.08e-3, 2.02e-2, 0.30},
+	{10, 1, 1, 1, 0.3, 0.3, 0.3, 0.3, "MAE", 3.19e-3, 3.53e-2, 0.40},
+	{11, 1, 1, 1, 0.4, 0.4, 0.1, 0.1, "MAE", 2.36e-3, 2.66e-2, 0.25},
+	{12, 1, 0, 1, 0, 0, 0.1, 0.1, "MAE", 2.12e-3, 2.17e-2, 0.34},
+	{13, 10, 0, 1, 0, 0, 0.3, 0.3, "MAE", 3.15e-3, 3.39e-2, 0.36},
+	{14, 10, 0, 1, 0, 0, 0.1, 0.1, "MAE", 2.30e-3, 2.46e-2, 0.33},
+}
+
+// paperModel returns the row of model number (1-14).
+func paperModel(number int) (PaperModel, error) {
+	if number < 1 || number > len(paperTable2) {
+		return PaperModel{}, fmt.Errorf("the 2021 paper's Table 2 has models 1 to %d, not %d", len(paperTable2), number)
+	}
+	return paperTable2[number-1], nil
+}
+
+// Protocol is how the 14 models of Table 2 are trained and evaluated at one scale: the paper's
+// protocol (Adam, exponential-weight MSE or MAE loss, roll-back, the model with the lowest
+// training loss kept) with the sizes the scale can afford.
+type Protocol struct {
+	Scale scale.Scale `json:"scale"`
+	// DataScale is the scale of the 2021 recipe's data set preset the models train on.
+	DataScale scale.Scale `json:"data_scale"`
+	// N is the lattice side, Width the channels of NN2's first convolution (64 in the paper).
+	N     int `json:"n"`
+	Width int `json:"width"`
+	// Train is the training subset, TrainEval the training examples the metrics are computed on
+	// (the same subset), TestDuring the test subset whose loss is recorded after every epoch and
+	// Test the test subset of the metrics (dataset.Splits names).
+	Train      string `json:"train"`
+	TestDuring string `json:"test_during"`
+	Test       string `json:"test"`
+	// TrainExamples and TestExamples are their sizes.
+	TrainExamples int `json:"train_examples"`
+	TestExamples  int `json:"test_examples"`
+	// Epochs, BatchSize, EvalBatchSize and LearningRate are the training settings.
+	Epochs        int     `json:"epochs"`
+	BatchSize     int     `json:"batch_size"`
+	EvalBatchSize int     `json:"eval_batch_size"`
+	LearningRate  float64 `json:"learning_rate"`
+	// Rollback is the roll-back (the paper: C = 5, m = 20, s = 5 over 800 epochs).
+	Rollback training.Rollback `json:"rollback"`
+	// Seed is the training seed of every model (the data set has its own, the figure's seed).
+	Seed uint64 `json:"seed"`
+	// Samples is the number of test examples whose fields are saved for Figs. 5-7.
+	Samples int `json:"samples"`
+	// Reduced says, in words, what differs from the paper.
+	Reduced string `json:"reduced"`
+}
+
+// paperSetup is what the scale stamps compare with.
+const paperSetup = "100×100, 16k training configurations, W=64, 800 epochs"
+
+// protocolFor returns the protocol of a scale and the data set it trains on.
+//
+// Measured on a loaded 2-core machine (pure-Go backend, W = 4): the full model (NN1 and NN2)
+// trains at about 6 examples per second at N = 100, NN1's six full-size convolutions taking
+// most of it, and at about 45 per second at N = 32. At N = 100, 1000 steps of batch 1 (25
+// epochs of 40 configurations, 4 minutes per model) left every model at the trivial solution
+// (mean residual = mean field), so the cpu scale trains on the recipe's 32 × 32 data set (the
+// smoke preset: 160 training and 40 test configurations) for 25 epochs of batch 1 (4000 Adam
+// steps per model) with a learning rate of 1e-3, and scales the roll-back window with the
+// number of epochs.
+func protocolFor(s scale.Scale) (Protocol, error) {
+	rb := training.DefaultRollback()
+	rb.Enabled = true
+	p := Protocol{Scale: s, Seed: training.DefaultSeed, Samples: 20}
+	switch s {
+	case scale.Smoke:
+		p.DataScale, p.N, p.Width = scale.Smoke, 32, 2
+		p.Train, p.TestDuring, p.Test = "train/8", "test/8", "test"
+		p.Epochs, p.BatchSize, p.EvalBatchSize, p.LearningRate = 4, 4, 64, 1e-3
+		rb.M, rb.S = 2, 1
+	case scale.CPU:
+		p.DataScale, p.N, p.Width = scale.Smoke, 32, 4
+		p.Train, p.TestDuring, p.Test = "train", "test", "test"
+		p.Epochs, p.BatchSize, p.EvalBatchSize, p.LearningRate = 25, 1, 64, 1e-3
+		rb.M, rb.S = 5, 1
+	case scale.GPU:
+		p.DataScale, p.N, p.Width = scale.GPU, 100, 32
+		p.Train, p.TestDuring, p.Test = "train/2", "test/8", "test"
+		p.Epochs, p.BatchSize, p.EvalBatchSize, p.LearningRate = 100, 25, 64, 1e-4
+		rb.M, rb.S = 10, 3
+	case scale.Paper:
+		p.DataScale, p.N, p.Width = scale.Paper, 100, models.PaperWidth
+		p.Train, p.TestDuring, p.Test = "train", "test", "test"
+		p.Epochs, p.BatchSize, p.EvalBatchSize, p.LearningRate = training.Paper2021Epochs, 25, 64, 1e-4
+	default:
+		return p, fmt.Errorf("unknown scale %q", s)
+	}
+	p.Rollback = rb
+	spec, err := p.spec(training.DefaultSeed)
+	if err != nil {
+		return p, err
+	}
+	splits, err := spec.Split()
+	if err != nil {
+		return p, err
+	}
+	tr, err := splits.Subset(p.Train)
+	if err != nil {
+		return p, err
+	}
+	te, err := splits.Subset(p.Test)
+	if err != nil {
+		return p, err
+	}
+	p.TrainExamples, p.TestExamples = len(tr.Indices), len(te.Indices)
+	p.Samples = min(p.Samples, p.TestExamples)
+	p.Reduced = p.describeReduction(spec)
+	return p, nil
+}
+
+// spec returns the scale's 2021 data set (the recipe's preset) for a seed.
+func (p *Protocol) spec(seed uint64) (dataset.Spec, error) {
+	return dataset.New(dataset.Recipe2021, p.DataScale, seed)
+}
+
+// describeReduction says what differs from the paper at this scale.
+func (p *Protocol) describeReduction(spec dataset.Spec) string {
+	if p.Scale == scale.Paper {
+		return "none: the paper's setup (100 × 100, 16k training configurations, W = 64, 800 epochs, batch 25)"
+	}
+	var parts []string
+	if p.N != 100 {
+		parts = append(parts, fmt.Sprintf("lattice %d × %d instead of 100 × 100", p.N, p.N))
+	}
+	parts = append(parts,
+		fmt.Sprintf("%d configurations in the data set instead of 20000", spec.Len()),
+		fmt.Sprintf("%d training configurations (%s) instead of 16000", p.TrainExamples, p.Train),
+		fmt.Sprintf("metrics on %d test configurations (%s) instead of 4000", p.TestExamples, p.Test),
+		fmt.Sprintf("NN2 width %d instead of 64 (bottleneck %s channels)", p.Width, bottleneck(p.N, p.Width)),
+		fmt.Sprintf("%d epochs instead of 800", p.Epochs),
+		fmt.Sprintf("batch %d instead of 25", p.BatchSize),
+		fmt.Sprintf("Adam learning rate %g (the authors' code: 5e-6)", p.LearningRate),
+		fmt.Sprintf("roll-back window m = %d, s = %d instead of 20, 5 (scaled with the epochs; C = %g)", p.Rollback.M, p.Rollback.S, p.Rollback.C),
+	)
+	return strings.Join(parts, "; ")
+}
+
+// bottleneck returns NN2's bottleneck channel count at lattice n and width w, or "?".
+func bottleneck(n, w int) string {
+	c, err := models.Model2021(9, n)
+	if err != nil {
+		return "?"
+	}
+	c.Width = w
+	a, err := models.Analyze(c)
+	if err != nil {
+		return "?"
+	}
+	best := 0
+	for _, l := range a.Layers {
+		if l.Branch == "NN2" && l.Height == 1 && l.Width == 1 {
+			best = max(best, l.Channels)
+		}
+	}
+	if best == 0 {
+		return "?"
+	}
+	return fmt.Sprint(best)
+}
+
+// stamp returns the scale stamp of the figures made from the trained models.
+func (p *Protocol) stamp() string {
+	if p.Scale == scale.Paper {
+		return "surrogo · scale: paper"
+	}
+	return fmt.Sprintf("surrogo · scale: %s (reduced: %d×%d, %d training configs, W=%d, %d epochs, m=%d s=%d; paper: %s)",
+		p.Scale, p.N, p.N, p.TrainExamples, p.Width, p.Epochs, p.Rollback.M, p.Rollback.S, paperSetup)
+}
+
+// runConfig returns the training configuration of model number on the data cache dataDir.
+func (p *Protocol) runConfig(number int, dataDir string) (training.Config, error) {
+	pm, err := paperModel(number)
+	if err != nil {
+		return training.Config{}, err
+	}
+	cfg, err := training.NewConfig(models.DCNNAE, p.Scale, p.N, "")
+	if err != nil {
+		return cfg, err
+	}
+	m, err := models.Model2021(number, p.N)
+	if err != nil {
+		return cfg, err
+	}
+	m.Width = p.Width
+	cfg.Model = m
+	metric := loss.MAE
+	if pm.Loss == "MSE" {
+		metric = loss.MSE
+	}
+	cfg.Loss = loss.Config{Prefactor: loss.PrefactorExp, W: pm.W, Metric: metric}
+	cfg.Optimizer = training.DefaultOptimizer(p.LearningRate)
+	cfg.Epochs, cfg.BatchSize, cfg.EvalBatchSize = p.Epochs, p.BatchSize, p.EvalBatchSize
+	cfg.Seed = p.Seed
+	cfg.Data = training.DataConfig{Dir: dataDir, Train: p.Train, Test: p.TestDuring}
+	cfg.Select = training.SelectTrainLoss
+	cfg.Rollback = p.Rollback
+	cfg.Checkpoint = training.CheckpointPolicy{Keep: training.DefaultKeep(p.Rollback)}
+	return cfg, cfg.Validate()
+}
