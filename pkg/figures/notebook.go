@@ -27,6 +27,7 @@ func Reproduce(id string) *Stored {
 	} else if sum != "" {
 		show(sum)
 	}
+	flush()
 	return st
 }
 
@@ -52,6 +53,7 @@ func Show(id string) []string {
 		}
 		gonbui.DisplayPng(data)
 	}
+	flush()
 	return paths
 }
 
@@ -77,7 +79,16 @@ func show(markdown string) {
 	fmt.Println(markdown)
 }
 
+// flush waits until GoNB has received everything displayed so far: the cell's program ends right
+// after, and a large image still in the pipe when it exits can be lost.
+func flush() {
+	if InNotebook() {
+		gonbui.Sync()
+	}
+}
+
 func fail(err error) {
+	flush()
 	fmt.Fprintln(os.Stderr, "error:", err)
 	os.Exit(1)
 }

@@ -18,6 +18,7 @@ func (f *Figure) Display() error {
 	w, _ := f.Size()
 	gonbui.DisplayHTML(fmt.Sprintf(`<img src="data:image/png;base64,%s" style="width:%.0fpx;max-width:100%%"/>`,
 		base64.StdEncoding.EncodeToString(b), w.Points()*96/72))
+	syncNotebook()
 	return nil
 }
 
@@ -29,7 +30,16 @@ func (f *Figure) DisplaySVG() error {
 		return err
 	}
 	gonbui.DisplaySVG(string(b))
+	syncNotebook()
 	return nil
+}
+
+// syncNotebook waits until GoNB has received what was displayed, so that an image is not lost when
+// the cell's program ends right after displaying it.
+func syncNotebook() {
+	if gonbui.IsNotebook {
+		gonbui.Sync()
+	}
 }
 
 // Display shows a single panel inline in a GoNB notebook (see Figure.Display).
