@@ -480,6 +480,22 @@ func convKernelLoopCol2im(c *composer, input, kernel backends.Op, p *convParams)
 	return y, append(roles, roleChannels)
 }
 
+// channelsFirstPadded brings the input to [channels, batch, spatial...] and pads (and dilates) its
+// spatial axes, returning it with its dimensions and the positions of its spatial axes.
+func channelsFirstPadded(c *composer, input backends.Op, p *convParams) (xp backends.Op, xpDims, spatialAxes []int) {
+	perm := append([]int{p.inputChannelsAxis, p.inputBatchAxis}, p.inputSpatialAxes...)
+	xc := c.transpose(input, perm...)
+	spatialAxes = make([]int, p.spatialRank)
+	for i := range spatialAxes {
+		spatialAxes[i] = 2 + i
+	}
+	xp = padSpatial(c, xc, spatialAxes, p)
+	if c.err != nil {
+		return nil, nil, spatialAxes
+	}
+	return xp, slices.Clone(c.shape(xp).Dimensions), spatialAxes
+}
+
 // groupedPlanOK tells whether convOutputLoopGrouped applies: each output position's product
 // [batch, Cout] fits SimpleGo's small DotGeneral, and the per-channel partial products it sums
 // ([channels, batch, Cout] per output position) are much smaller than the windows themselves.
@@ -496,14 +512,7 @@ func groupedPlanOK(p *convParams) bool {
 // respect to a kernel, where "channels" is the original batch and K the original output size.
 func convOutputLoopGrouped(c *composer, input, kernel backends.Op, p *convParams) (backends.Op, []int) {
 	d := p.spatialRank
-	perm := append([]int{p.inputChannelsAxis, p.inputBatchAxis}, p.inputSpatialAxes...)
-	xc := c.transpose(input, perm...)
-	spatialAxes := make([]int, d)
-	for i := range d {
-		spatialAxes[i] = 2 + i
-	}
-	xp := padSpatial(c, xc, spatialAxes, p)
-	xpDims := slices.Clone(c.shape(xp).Dimensions)
+	xp, xpDims, spatialAxes := channelsFirstPadded(c, input, p)
 	if c.err != nil {
 		return nil, nil
 	}
@@ -558,14 +567,7 @@ func shiftedPlanOK(p *convParams) bool {
 // multiplied per channel with the shifted kernels [channels, O*Cout, P] and summed over the channels.
 func convOutputLoopShifted(c *composer, input, kernel backends.Op, p *convParams) (backends.Op, []int) {
 	d := p.spatialRank
-	perm := append([]int{p.inputChannelsAxis, p.inputBatchAxis}, p.inputSpatialAxes...)
-	xc := c.transpose(input, perm...)
-	spatialAxes := make([]int, d)
-	for i := range d {
-		spatialAxes[i] = 2 + i
-	}
-	xp := padSpatial(c, xc, spatialAxes, p)
-	xpDims := slices.Clone(c.shape(xp).Dimensions)
+	xp, xpDims, _ := channelsFirstPadded(c, input, p)
 	if c.err != nil {
 		return nil, nil
 	}

@@ -23,14 +23,7 @@ const (
 var Prefactors = []Prefactor{PrefactorNone, PrefactorExp, PrefactorStep}
 
 // ParsePrefactor returns the prefactor named s ("none", "exp" or "step"; case-insensitive).
-func ParsePrefactor(s string) (Prefactor, error) {
-	for _, p := range Prefactors {
-		if strings.EqualFold(s, string(p)) {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("loss: unknown prefactor %q (want one of %q)", s, Prefactors)
-}
+func ParsePrefactor(s string) (Prefactor, error) { return parseName("prefactor", s, Prefactors) }
 
 // WeightBy says which pixel value the prefactor is evaluated on.
 type WeightBy string
@@ -56,12 +49,7 @@ func ParseWeightBy(s string) (WeightBy, error) {
 	if s == "" {
 		return WeightTarget, nil
 	}
-	for _, w := range WeightBys {
-		if strings.EqualFold(s, string(w)) {
-			return w, nil
-		}
-	}
-	return "", fmt.Errorf("loss: unknown weight_by %q (want one of %q)", s, WeightBys)
+	return parseName("weight_by", s, WeightBys)
 }
 
 // Metric is the metric term M(e) of the pixel loss, e = yhat - t.
@@ -82,14 +70,7 @@ const (
 var Metrics = []Metric{MAE, MSE, Huber, InverseHuber}
 
 // ParseMetric returns the metric named s (case-insensitive).
-func ParseMetric(s string) (Metric, error) {
-	for _, m := range Metrics {
-		if strings.EqualFold(s, string(m)) {
-			return m, nil
-		}
-	}
-	return "", fmt.Errorf("loss: unknown metric %q (want one of %q)", s, Metrics)
-}
+func ParseMetric(s string) (Metric, error) { return parseName("metric", s, Metrics) }
 
 // HasDelta reports whether the metric takes the hyperparameter delta.
 func (m Metric) HasDelta() bool { return m == Huber || m == InverseHuber }
@@ -114,12 +95,17 @@ func ParseTransform(s string) (Transform, error) {
 	if s == "" {
 		return TransformNone, nil
 	}
-	for _, t := range Transforms {
-		if strings.EqualFold(s, string(t)) {
-			return t, nil
+	return parseName("transform", s, Transforms)
+}
+
+// parseName returns the option named s (case-insensitive), or an error naming what was parsed.
+func parseName[T ~string](what, s string, options []T) (T, error) {
+	for _, o := range options {
+		if strings.EqualFold(s, string(o)) {
+			return o, nil
 		}
 	}
-	return "", fmt.Errorf("loss: unknown transform %q (want one of %q)", s, Transforms)
+	return "", fmt.Errorf("loss: unknown %s %q (want one of %q)", what, s, options)
 }
 
 // ScheduleKind says how the prefactor changes from epoch to epoch.

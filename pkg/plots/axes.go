@@ -333,67 +333,19 @@ func (a *Axes) draw(dc *drawCtx, c draw.Canvas) (drawn, error) {
 	}
 	p.Add(framePlotter{sty: lineStyle(th.TextColor, th.AxisWidth)})
 
-	title := th.textStyle(th.PanelTitleSize, false)
-	var titleH, rightW vg.Length
-	if a.Title != "" {
-		titleH = ascent(title) + descent(title) + 3
-	}
+	f := frame{title: a.Title, legend: a.Legend, entries: a.legendEntries(th), y2Label: a.Y2Label,
+		logY: a.LogY, logY2: a.LogY2, raiseY: !a.YRange.fixed() && sy.n > 0, raiseR: !a.Y2Range.fixed()}
 	if hasRight {
-		rightW = y2.width(th, a.Y2Label)
+		f.y2 = y2
 	}
-	entries := a.legendEntries(th)
-	showLegend := a.Legend != LegendNone && len(entries) > 0
-	var ll legendLayout
-	var legendW vg.Length
-	if showLegend {
-		ll = layoutLegend(th, entries, 1)
-		if a.Legend == LegendOutside {
-			legendW = ll.w + legendOutsideGap
+	occupied := func(dataC draw.Canvas) []vg.Point {
+		var pts []vg.Point
+		for _, o := range occ {
+			pts = append(pts, o.occupied(dataC, p)...)
 		}
+		return pts
 	}
-	inner := draw.Crop(c, 0, -(rightW + legendW), 0, -titleH)
-	var pos LegendPos
-	if showLegend {
-		occupied := func(dataC draw.Canvas) []vg.Point {
-			var pts []vg.Point
-			for _, o := range occ {
-				pts = append(pts, o.occupied(dataC, p)...)
-			}
-			return pts
-		}
-		raise := func(frac float64) bool {
-			raised := false
-			if !a.YRange.fixed() && sy.n > 0 {
-				p.Y.Max, raised = headroom(p.Y.Min, p.Y.Max, a.LogY, frac), true
-			}
-			if hasRight && !a.Y2Range.fixed() {
-				y2.hi, raised = headroom(y2.lo, y2.hi, a.LogY2, frac), true
-			}
-			if raised && hasRight {
-				rightW = y2.width(th, a.Y2Label)
-				inner = draw.Crop(c, 0, -(rightW + legendW), 0, -titleH)
-			}
-			return raised
-		}
-		pos = placeLegend(ll, a.Legend, func() draw.Canvas { return p.DataCanvas(inner) }, occupied, raise)
-	}
-	p.Draw(inner)
-	dataC := p.DataCanvas(inner)
-	data := dataC.Rectangle
-	out := drawn{outer: c.Rectangle, data: data}
-	if hasRight {
-		y2.draw(c, th, data, a.Y2Label)
-	}
-	switch {
-	case showLegend && pos == LegendOutside:
-		ll.draw(c, th, vg.Point{X: c.Max.X - ll.w, Y: data.Max.Y - ll.h}, false)
-	case showLegend:
-		ll.draw(c, th, ll.corner(data, pos), true)
-	}
-	if a.Title != "" {
-		fillBaseline(c, title, (data.Min.X+data.Max.X)/2, inner.Max.Y+descent(title)+3, draw.XCenter, a.Title)
-	}
-	return out, nil
+	return f.draw(c, th, p, nil, occupied), nil
 }
 
 // onlyRight reports whether every layer is a line on the right axis.

@@ -168,27 +168,16 @@ func (b *BarChart) draw(dc *drawCtx, c draw.Canvas) (drawn, error) {
 	p.Add(bp)
 	p.Add(framePlotter{sty: lineStyle(th.TextColor, th.AxisWidth)})
 
-	title := th.textStyle(th.PanelTitleSize, false)
-	var titleH, rightW vg.Length
-	if b.Title != "" {
-		titleH = ascent(title) + descent(title) + 3
-	}
+	f := frame{title: b.Title, legend: b.Legend, entries: b.legendEntries(th), y2Label: b.Y2Label,
+		logY: b.LogY, logY2: b.LogY2, raiseY: !b.YRange.fixed() && sy.n > 0, raiseR: !b.Y2Range.fixed()}
 	if hasRight {
-		rightW = y2.width(th, b.Y2Label)
+		f.y2 = y2
 	}
-	entries := b.legendEntries(th)
-	showLegend := b.Legend != LegendNone && len(entries) > 0
-	var ll legendLayout
-	var legendW vg.Length
-	if showLegend {
-		ll = layoutLegend(th, entries, 1)
-		if b.Legend == LegendOutside {
-			legendW = ll.w + legendOutsideGap
-		}
-	}
-	inner := draw.Crop(c, 0, -(rightW + legendW), 0, -titleH)
 	// Thin the category labels when they would overlap.
-	if !b.RotateLabels {
+	thin := func(inner draw.Canvas) {
+		if b.RotateLabels {
+			return
+		}
 		tick := th.textStyle(th.TickSize, false)
 		var lw vg.Length
 		for _, s := range b.Categories {
@@ -198,41 +187,8 @@ func (b *BarChart) draw(dc *drawCtx, c draw.Canvas) (drawn, error) {
 			p.X.Tick.Marker = categoryTicks(b.Categories, int(math.Ceil(float64((lw+4)/(w/vg.Length(n))))))
 		}
 	}
-	var pos LegendPos
-	if showLegend {
-		raise := func(frac float64) bool {
-			raised := false
-			if !b.YRange.fixed() && sy.n > 0 {
-				p.Y.Max, raised = headroom(p.Y.Min, p.Y.Max, b.LogY, frac), true
-			}
-			if hasRight && !b.Y2Range.fixed() {
-				y2.hi, raised = headroom(y2.lo, y2.hi, b.LogY2, frac), true
-			}
-			if raised && hasRight {
-				rightW = y2.width(th, b.Y2Label)
-				inner = draw.Crop(c, 0, -(rightW + legendW), 0, -titleH)
-			}
-			return raised
-		}
-		pos = placeLegend(ll, b.Legend, func() draw.Canvas { return p.DataCanvas(inner) },
-			func(dc draw.Canvas) []vg.Point { return bp.occupied(dc, p) }, raise)
-	}
-	p.Draw(inner)
-	dataC := p.DataCanvas(inner)
-	data := dataC.Rectangle
-	if hasRight {
-		y2.draw(c, th, data, b.Y2Label)
-	}
-	switch {
-	case showLegend && pos == LegendOutside:
-		ll.draw(c, th, vg.Point{X: c.Max.X - ll.w, Y: data.Max.Y - ll.h}, false)
-	case showLegend:
-		ll.draw(c, th, ll.corner(data, pos), true)
-	}
-	if b.Title != "" {
-		fillBaseline(c, title, (data.Min.X+data.Max.X)/2, inner.Max.Y+descent(title)+3, draw.XCenter, b.Title)
-	}
-	return drawn{outer: c.Rectangle, data: data}, nil
+	occupied := func(dc draw.Canvas) []vg.Point { return bp.occupied(dc, p) }
+	return f.draw(c, th, p, thin, occupied), nil
 }
 
 // barPlotter draws the bars of a BarChart.

@@ -337,18 +337,25 @@ func computeRegion(name string, training bool) func(*figures.Run) (RegionFigure,
 // Fig. 17: boring_patch's φ on the extrapolation window (mean ± 6σ).
 
 func renderFig17(run *figures.Run, f RegionFigure) error {
-	r, err := loadExperiment(run, f.Summary.Experiment.Name)
+	return renderExtrapolatedPhase(run, f.Summary.Experiment.Name, f.Window,
+		"boring_patch: φ extrapolated to mean ± %gσ (dashed: the training window, mean ± 2σ)", 9.5*vg.Inch, 3.8*vg.Inch)
+}
+
+// renderExtrapolatedPhase draws an experiment's φ on its extrapolation window, ground truth and model
+// side by side, with the training window dashed; titleFormat takes the window's half-width in σ.
+func renderExtrapolatedPhase(run *figures.Run, name string, window RegionErrors, titleFormat string, w, h vg.Length) error {
+	r, err := loadExperiment(run, name)
 	if err != nil {
 		return err
 	}
 	reg := r.Extrapolation
 	ps := phaseScale()
 	t, m := heat(reg.TruePhase, "ground truth φ", ps), heat(reg.ModelPhase, "model φ", ps)
-	t.Overlay, m.Overlay = []*plots.Line{f.Window.windowOverlay()}, []*plots.Line{f.Window.windowOverlay()}
+	t.Overlay, m.Overlay = []*plots.Line{window.windowOverlay()}, []*plots.Line{window.windowOverlay()}
 	fig := plots.NewFigure(1, 2, t, m)
-	fig.Title = fmt.Sprintf("boring_patch: φ extrapolated to mean ± %gσ (dashed: the training window, mean ± 2σ)", reg.Sigmas)
+	fig.Title = fmt.Sprintf(titleFormat, reg.Sigmas)
 	fig.Letters = true
-	fig.Width, fig.Height = 9.5*vg.Inch, 3.8*vg.Inch
+	fig.Width, fig.Height = w, h
 	fig.Stamp = sciNetStamp(run.Scale, r.Provenance)
 	return save(run, fig)
 }

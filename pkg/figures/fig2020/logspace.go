@@ -133,20 +133,8 @@ func computeFig25(run *figures.Run) (Fig25Results, error) {
 // Fig. 25: logspace_near_peak's φ at 6σ.
 
 func renderFig25(run *figures.Run, f Fig25Results) error {
-	r, err := loadExperiment(run, f.Summary.Experiment.Name)
-	if err != nil {
-		return err
-	}
-	reg := r.Extrapolation
-	ps := phaseScale()
-	t, m := heat(reg.TruePhase, "ground truth φ", ps), heat(reg.ModelPhase, "model φ", ps)
-	t.Overlay, m.Overlay = []*plots.Line{f.Window.windowOverlay()}, []*plots.Line{f.Window.windowOverlay()}
-	fig := plots.NewFigure(1, 2, t, m)
-	fig.Title = fmt.Sprintf("logspace_near_peak: φ at mean ± %gσ, ground truth (left) and SciNet (right); dashed: the training window", reg.Sigmas)
-	fig.Letters = true
-	fig.Width, fig.Height = 10*vg.Inch, 3.9*vg.Inch
-	fig.Stamp = sciNetStamp(run.Scale, r.Provenance)
-	return save(run, fig)
+	return renderExtrapolatedPhase(run, f.Summary.Experiment.Name, f.Window,
+		"logspace_near_peak: φ at mean ± %gσ, ground truth (left) and SciNet (right); dashed: the training window", 10*vg.Inch, 3.9*vg.Inch)
 }
 
 func summaryFig25(f Fig25Results) string {
