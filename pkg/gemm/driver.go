@@ -1,0 +1,290 @@
+package gemm
+
+import (
+	"sync"
+)
+
+// view is a Matrix with an origin: element (i, j) is data[base+ro(i)+co(j)].
+type view struct {
+	data           []float32
+	base           int
+	rs, cs         int
+	rowOff, colOff []int
+}
+
+func toView(m Matrix) view {
+	v := view{data: m.Data, rs: m.RowStride, cs: m.ColStride, rowOff: m.RowOff, colOff: m.ColOff}
+	// Strides of a single row or column are irrelevant: normalize them to the cheapest case.
+	if m.Rows == 1 && v.rowOff == nil {
+		v.rs = 0
+	}
+	if m.Cols == 1 && v.colOff == nil {
+		v.cs = 1
+	}
+	return v
+}
+
+func (v *view) ro(i int) int {
+	if v.rowOff != nil {
+		return v.rowOff[i]
+	}
+	return i * v.rs
+}
+
+func (v *view) co(j int) int {
+	if v.colOff != nil {
+		return v.colOff[j]
+	}
+	return j * v.cs
+}
+
+// sub returns the view whose (0, 0) is v's (r0, c0).
+func (v view) sub(r0, c0 int) view {
+	if v.rowOff != nil {
+		v.rowOff = v.rowOff[r0:]
+	} else {
+		v.base += r0 * v.rs
+	}
+	if v.colOff != nil {
+		v.colOff = v.colOff[c0:]
+	} else {
+		v.base += c0 * v.cs
+	}
+	return v
+}
+
+func (v *view) plain() bool { return v.rowOff == nil && v.colOff == nil }
+
+// microKernel computes the mr×nr tile acc(i, j) = Σ_{p<k} a[i*rs+p*cs]·b[p*nr+j] and stores rows
+// i < m, columns j < n of it into c[i*ldc+j] (adding to c when acc). Kernels whose desc has
+// partialN false need n == nr.
+type microKernel func(k int, a []float32, rs, cs int, b, c []float32, ldc int, acc bool, m, n int)
+
+// kernelDesc is a micro-kernel with its register tile and cache blocking.
+type kernelDesc struct {
+	name       string
+	mr, nr     int
+	kc, mc, nc int
+	partialN   bool // fn stores partial column tiles itself
+	directMaxN int  // read A in place (no packing) when A is a plain strided matrix and N <= directMaxN
+	fn         microKernel
+}
+
+// kernelSet is the family of micro-kernels of one instruction set.
+type kernelSet struct {
+	name  string
+	tiles []*kernelDesc // by increasing nr; the first whose nr >= N (else the last) is used
+}
+
+func (ks *kernelSet) choose(n int) *kernelDesc {
+	for _, kd := range ks.tiles {
+		if n <= kd.nr {
+			return kd
+		}
+	}
+	return ks.tiles[len(ks.tiles)-1]
+}
+
+// workspace holds the reusable buffers of one goroutine's share of a product.
+type workspace struct {
+	bpack, apack, aedge, tile, partial []float32
+}
+
+var wsPool = sync.Pool{New: func() any { return new(workspace) }}
+
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n, n+n/8)
+	}
+	return s[:n]
+}
+
+func roundUp(x, r int) int { return (x + r - 1) / r * r }
+
+// gemmSerial computes C = A·B (or C += A·B) for an m×n C, in one goroutine.
+func gemmSerial(kd *kernelDesc, ws *workspace, c, a, b view, m, n, k int, accumulate bool) {
+	mr, nr := kd.mr, kd.nr
+	// Equal k blocks no larger than kd.kc.
+	nkb := (k + kd.kc - 1) / kd.kc
+	kc := (k + nkb - 1) / nkb
+	nc := min(kd.nc, roundUp(n, nr))
+	mc := min(kd.mc, roundUp(m, mr))
+	direct := a.plain() && n <= kd.directMaxN && a.rs >= 0 && a.cs >= 0
+	cDirect := c.cs == 1 && c.rs >= 0
+	ws.bpack = grow(ws.bpack, kc*nc)
+	if !direct {
+		ws.apack = grow(ws.apack, kc*mc)
+	} else {
+		ws.aedge = grow(ws.aedge, kc*mr)
+	}
+	ws.tile = grow(ws.tile, mr*nr)
+	bpack, apack, aedge, tile := ws.bpack, ws.apack, ws.aedge, ws.tile
+	for jc := 0; jc < n; jc += nc {
+		ncur := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kcur := min(kc, k-pc)
+			packB(bpack, &b, pc, kcur, jc, ncur, nr)
+			acc := accumulate || pc > 0
+			for ic := 0; ic < m; ic += mc {
+				mcur := min(mc, m-ic)
+				if !direct {
+					packA(apack, &a, ic, mcur, pc, kcur, mr)
+				} else if mcur%mr != 0 {
+					last := mcur / mr * mr
+					packA(aedge, &a, ic+last, mcur-last, pc, kcur, mr)
+				}
+				for jr := 0; jr < ncur; jr += nr {
+					nn := min(nr, ncur-jr)
+					bp := bpack[(jr/nr)*kcur*nr:]
+					for ir := 0; ir < mcur; ir += mr {
+						mm := min(mr, mcur-ir)
+						var ap []float32
+						ars, acs := 1, mr
+						switch {
+						case !direct:
+							ap = apack[(ir/mr)*kcur*mr:]
+						case mm < mr:
+							ap = aedge
+						default:
+							ap = a.data[a.base+(ic+ir)*a.rs+pc*a.cs:]
+							ars, acs = a.rs, a.cs
+						}
+						i0, j0 := ic+ir, jc+jr
+						if cDirect && (nn == nr || kd.partialN) {
+							kd.fn(kcur, ap, ars, acs, bp, c.data[c.base+i0*c.rs+j0:], c.rs, acc, mm, nn)
+							continue
+						}
+						kd.fn(kcur, ap, ars, acs, bp, tile, nr, false, mr, nr)
+						for i := 0; i < mm; i++ {
+							row := c.base + c.ro(i0+i)
+							t := tile[i*nr : i*nr+nn]
+							if acc {
+								for j, v := range t {
+									c.data[row+(j0+j)*c.cs] += v
+								}
+							} else {
+								for j, v := range t {
+									c.data[row+(j0+j)*c.cs] = v
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// consecutive reports whether the offsets tab[0:n] are tab[0], tab[0]+1, ...
+func consecutive(tab []int, n int) bool {
+	t0 := tab[0]
+	for i, v := range tab[:n] {
+		if v != t0+i {
+			return false
+		}
+	}
+	return true
+}
+
+// packB packs B[k0:k0+kc, j0:j0+nc] into kc×nr panels (row p of a panel: nr consecutive floats),
+// zero-padding the last panel's columns.
+func packB(dst []float32, b *view, k0, kc, j0, nc, nr int) {
+	for jp := 0; jp < nc; jp += nr {
+		n := min(nr, nc-jp)
+		d := dst[(jp/nr)*kc*nr:][:kc*nr]
+		j := j0 + jp
+		switch {
+		case (b.colOff == nil && b.cs == 1) || (b.colOff != nil && consecutive(b.colOff[j:], n)):
+			c0 := b.base + b.co(j)
+			if b.rowOff == nil {
+				s := c0 + k0*b.rs
+				for p := 0; p < kc; p++ {
+					copy(d[p*nr:p*nr+n], b.data[s:s+n])
+					s += b.rs
+				}
+			} else {
+				for p := 0; p < kc; p++ {
+					s := c0 + b.rowOff[k0+p]
+					copy(d[p*nr:p*nr+n], b.data[s:s+n])
+				}
+			}
+		case b.plain():
+			for t := 0; t < n; t++ {
+				s := b.base + (j+t)*b.cs + k0*b.rs
+				for p := 0; p < kc; p++ {
+					d[p*nr+t] = b.data[s]
+					s += b.rs
+				}
+			}
+		default:
+			for t := 0; t < n; t++ {
+				s := b.base + b.co(j+t)
+				for p := 0; p < kc; p++ {
+					d[p*nr+t] = b.data[s+b.ro(k0+p)]
+				}
+			}
+		}
+		if n < nr {
+			for p := 0; p < kc; p++ {
+				clear(d[p*nr+n : (p+1)*nr])
+			}
+		}
+	}
+}
+
+// packA packs A[i0:i0+mc, k0:k0+kc] into mr×kc panels (column p of a panel: mr consecutive
+// floats), zero-padding the last panel's rows.
+func packA(dst []float32, a *view, i0, mc, k0, kc, mr int) {
+	for ip := 0; ip < mc; ip += mr {
+		m := min(mr, mc-ip)
+		d := dst[(ip/mr)*kc*mr:][:kc*mr]
+		i := i0 + ip
+		switch {
+		case (a.rowOff == nil && a.rs == 1) || (a.rowOff != nil && consecutive(a.rowOff[i:], m)):
+			r0 := a.base + a.ro(i)
+			if a.colOff == nil {
+				s := r0 + k0*a.cs
+				for p := 0; p < kc; p++ {
+					copy(d[p*mr:p*mr+m], a.data[s:s+m])
+					s += a.cs
+				}
+			} else {
+				for p := 0; p < kc; p++ {
+					s := r0 + a.colOff[k0+p]
+					copy(d[p*mr:p*mr+m], a.data[s:s+m])
+				}
+			}
+		case a.colOff == nil:
+			if a.cs == 1 {
+				for t := 0; t < m; t++ {
+					s := a.base + a.ro(i+t) + k0
+					src := a.data[s : s+kc]
+					for p, v := range src {
+						d[p*mr+t] = v
+					}
+				}
+			} else {
+				for t := 0; t < m; t++ {
+					s := a.base + a.ro(i+t) + k0*a.cs
+					for p := 0; p < kc; p++ {
+						d[p*mr+t] = a.data[s]
+						s += a.cs
+					}
+				}
+			}
+		default:
+			cols := a.colOff[k0 : k0+kc]
+			for t := 0; t < m; t++ {
+				r := a.base + a.ro(i+t)
+				for p, o := range cols {
+					d[p*mr+t] = a.data[r+o]
+				}
+			}
+		}
+		if m < mr {
+			for p := 0; p < kc; p++ {
+				clear(d[p*mr+m : (p+1)*mr])
+			}
+		}
+	}
+}

@@ -1,0 +1,205 @@
+//go:build ignore
+
+// gen_kernels writes kernels_amd64.s, the assembly micro-kernels of package gemm.
+//
+//	go run gen_kernels.go > kernels_amd64.s
+//
+// Every kernel has the Go signature
+//
+//	func kern(k int, a *float32, rs, cs int, b, c *float32, ldc, flags, m int, mask uint64)
+//
+// and computes the mr×nr tile acc(i, j) = Σ_p a[i*rs + p*cs] · b[p*nr + j] for p < k (rs, cs and ldc
+// in bytes; b is a packed kc×nr panel), then stores rows i < m of it to c[i*ldc + j] (flags&1: add to
+// what is there). AVX-512 kernels store only the columns selected by mask (16 bits per vector);
+// the AVX2 kernel stores all nr columns.
+//
+// A rows are addressed from up to 4 base registers (SI, BX, R12, R13), each covering 9 rows through
+// the index registers R8 = rs, R9 = 3rs, R10 = 5rs, R11 = 7rs, so that the same code reads a packed
+// panel (rs = 4, cs = 4·mr) or an unpacked strided matrix.
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+type spec struct {
+	name   string
+	mr     int
+	nv     int    // vectors per row
+	width  int    // floats per vector
+	reg    string // "Z" or "Y"
+	evex   bool   // AVX-512 (32 registers, masks)
+	bcstFM bool   // broadcast embedded in the FMA
+	unroll int
+}
+
+var out strings.Builder
+
+func p(format string, args ...any) { fmt.Fprintf(&out, format+"\n", args...) }
+
+var bases = []string{"SI", "BX", "R12", "R13"}
+
+func rowAddr(i int, disp string) string {
+	b := bases[i/9]
+	switch i % 9 {
+	case 0:
+		return fmt.Sprintf("%s(%s)", disp, b)
+	case 1:
+		return fmt.Sprintf("%s(%s)(R8*1)", disp, b)
+	case 2:
+		return fmt.Sprintf("%s(%s)(R8*2)", disp, b)
+	case 3:
+		return fmt.Sprintf("%s(%s)(R9*1)", disp, b)
+	case 4:
+		return fmt.Sprintf("%s(%s)(R8*4)", disp, b)
+	case 5:
+		return fmt.Sprintf("%s(%s)(R10*1)", disp, b)
+	case 6:
+		return fmt.Sprintf("%s(%s)(R9*2)", disp, b)
+	case 7:
+		return fmt.Sprintf("%s(%s)(R11*1)", disp, b)
+	default:
+		return fmt.Sprintf("%s(%s)(R8*8)", disp, b)
+	}
+}
+
+func gen(s spec) {
+	nr := s.nv * s.width
+	vbytes := s.width * 4
+	nacc := s.mr * s.nv
+	acc := func(i, v int) string { return fmt.Sprintf("%s%d", s.reg, i*s.nv+v) }
+	breg := func(v int) string { return fmt.Sprintf("%s%d", s.reg, nacc+v) }
+	nb := 2
+	if s.bcstFM {
+		nb = 0
+	}
+	bc := func(i int) string { return fmt.Sprintf("%s%d", s.reg, nacc+s.nv+i%nb) }
+	nbase := (s.mr + 8) / 9
+
+	p("// func %s(k int, a *float32, rs, cs int, b, c *float32, ldc, flags, m int, mask uint64)", s.name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-80", s.name)
+	p("\tMOVQ k+0(FP), CX")
+	p("\tMOVQ a+8(FP), SI")
+	p("\tMOVQ rs+16(FP), R8")
+	p("\tMOVQ cs+24(FP), R14")
+	p("\tMOVQ b+32(FP), DI")
+	p("\tLEAQ (R8)(R8*2), R9")
+	p("\tLEAQ (R8)(R8*4), R10")
+	p("\tLEAQ (R9)(R8*4), R11")
+	for g := 1; g < nbase; g++ {
+		p("\tLEAQ (%s)(R8*8), %s", bases[g-1], bases[g])
+		p("\tADDQ R8, %s", bases[g])
+	}
+	for i := 0; i < nacc; i++ {
+		if s.evex {
+			p("\tVPXORD %s%d, %s%d, %s%d", s.reg, i, s.reg, i, s.reg, i)
+		} else {
+			p("\tVXORPS %s%d, %s%d, %s%d", s.reg, i, s.reg, i, s.reg, i)
+		}
+	}
+	body := func() {
+		for v := 0; v < s.nv; v++ {
+			p("\tVMOVUPS %d(DI), %s", v*vbytes, breg(v))
+		}
+		for i := 0; i < s.mr; i++ {
+			if s.bcstFM {
+				for v := 0; v < s.nv; v++ {
+					p("\tVFMADD231PS.BCST %s, %s, %s", rowAddr(i, ""), breg(v), acc(i, v))
+				}
+				continue
+			}
+			p("\tVBROADCASTSS %s, %s", rowAddr(i, ""), bc(i))
+			for v := 0; v < s.nv; v++ {
+				p("\tVFMADD231PS %s, %s, %s", breg(v), bc(i), acc(i, v))
+			}
+		}
+		p("\tADDQ $%d, DI", nr*4)
+		for g := 0; g < nbase; g++ {
+			p("\tADDQ R14, %s", bases[g])
+		}
+	}
+	if s.unroll > 1 {
+		p("\tCMPQ CX, $%d", s.unroll)
+		p("\tJLT %s_tail", s.name)
+		p("%s_loop%d:", s.name, s.unroll)
+		for u := 0; u < s.unroll; u++ {
+			body()
+		}
+		p("\tSUBQ $%d, CX", s.unroll)
+		p("\tCMPQ CX, $%d", s.unroll)
+		p("\tJGE %s_loop%d", s.name, s.unroll)
+		p("%s_tail:", s.name)
+		p("\tTESTQ CX, CX")
+		p("\tJEQ %s_store", s.name)
+	}
+	p("%s_loop:", s.name)
+	body()
+	p("\tDECQ CX")
+	p("\tJNZ %s_loop", s.name)
+
+	p("%s_store:", s.name)
+	p("\tMOVQ c+40(FP), DX")
+	p("\tMOVQ ldc+48(FP), R8")
+	p("\tMOVQ m+64(FP), AX")
+	if s.evex {
+		p("\tMOVQ mask+72(FP), R9")
+		for v := 0; v < s.nv; v++ {
+			p("\tKMOVW R9, K%d", v+1)
+			if v+1 < s.nv {
+				p("\tSHRQ $16, R9")
+			}
+		}
+	}
+	p("\tMOVQ flags+56(FP), R9")
+	p("\tTESTQ $1, R9")
+	p("\tJNZ %s_acc", s.name)
+	tmp := fmt.Sprintf("%s%d", s.reg, nacc+s.nv)
+	for _, accum := range []bool{false, true} {
+		if accum {
+			p("%s_acc:", s.name)
+		}
+		for i := 0; i < s.mr; i++ {
+			if i > 0 {
+				p("\tCMPQ AX, $%d", i)
+				p("\tJLE %s_done", s.name)
+				p("\tADDQ R8, DX")
+			}
+			for v := 0; v < s.nv; v++ {
+				addr := fmt.Sprintf("%d(DX)", v*vbytes)
+				if s.evex {
+					if accum {
+						p("\tVMOVUPS.Z %s, K%d, %s", addr, v+1, tmp)
+						p("\tVADDPS %s, %s, %s", tmp, acc(i, v), acc(i, v))
+					}
+					p("\tVMOVUPS %s, K%d, %s", acc(i, v), v+1, addr)
+				} else {
+					if accum {
+						p("\tVADDPS %s, %s, %s", addr, acc(i, v), acc(i, v))
+					}
+					p("\tVMOVUPS %s, %s", acc(i, v), addr)
+				}
+			}
+		}
+		p("\tJMP %s_done", s.name)
+	}
+	p("%s_done:", s.name)
+	p("\tVZEROUPPER")
+	p("\tRET")
+	p("")
+}
+
+func main() {
+	p("// Code generated by gen_kernels.go; DO NOT EDIT.")
+	p("")
+	p("//go:build amd64 && !purego")
+	p("")
+	p("#include \"textflag.h\"")
+	p("")
+	gen(spec{name: "kernAVX512x14x32", mr: 14, nv: 2, width: 16, reg: "Z", evex: true, unroll: 2})
+	gen(spec{name: "kernAVX512x28x16", mr: 28, nv: 1, width: 16, reg: "Z", evex: true, bcstFM: true, unroll: 2})
+	gen(spec{name: "kernAVX512x28x8", mr: 28, nv: 1, width: 8, reg: "Y", evex: true, bcstFM: true, unroll: 2})
+	gen(spec{name: "kernAVX2x6x16", mr: 6, nv: 2, width: 8, reg: "Y", unroll: 2})
+	os.Stdout.WriteString(out.String())
+}
