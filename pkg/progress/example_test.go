@@ -6,7 +6,7 @@ import (
 	"github.com/surrogo/surrogo/pkg/progress"
 )
 
-// Report the progress of parallel work on standard error: one line rewritten in place on a
+// Report the progress of parallel work on standard error: a bar redrawn in place on a
 // terminal, a line every 5 seconds in a log.
 func Example() {
 	work := make(chan int)
@@ -27,5 +27,5 @@ func Example() {
 	for range 4 {
 		<-done
 	}
-	r.Done() // "solve: 1000/1000 solves (100.0%), <rate> solves/s, <time> elapsed"
+	r.Done() // in a log: "solve: 1000/1000 solves (100.0%), <rate> solves/s, <time> elapsed"
 }
