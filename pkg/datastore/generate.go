@@ -95,9 +95,9 @@ func Generate(ctx context.Context, spec dataset.Spec, dir string, opt Options) (
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("datastore: %w", err)
 	}
-	unlock, err := lockDir(dir)
+	unlock, err := LockDir(dir)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("datastore: %w", err)
 	}
 	defer unlock()
 
@@ -236,8 +236,8 @@ func resumeState(dir string, want *Manifest, log io.Writer) (kept []Shard, compl
 		got, recorded, err = readJournal(filepath.Join(dir, JournalFile))
 		if errors.Is(err, fs.ErrNotExist) {
 			if len(foreign) > 0 {
-				return nil, false, fmt.Errorf("datastore: %s is not empty and holds no data-set cache (no %s or %s; found %s); use an empty or new directory",
-					dir, ManifestFile, JournalFile, strings.Join(foreign[:min(3, len(foreign))], ", "))
+				return nil, false, fmt.Errorf("datastore: %w: %s is not empty and holds no data-set cache (no %s or %s; found %s); use an empty or new directory",
+					ErrWrongDir, dir, ManifestFile, JournalFile, strings.Join(foreign[:min(3, len(foreign))], ", "))
 			}
 			return nil, false, nil
 		}
@@ -248,8 +248,8 @@ func resumeState(dir string, want *Manifest, log io.Writer) (kept []Shard, compl
 		return nil, false, fmt.Errorf("datastore: %w", err)
 	}
 	if d := want.diff(got); d != "" {
-		return nil, false, fmt.Errorf("datastore: %s holds %s (in %s); use another directory, or delete this one to regenerate",
-			dir, d, source)
+		return nil, false, fmt.Errorf("datastore: %w: %s holds %s (in %s); use another directory, or delete this one to regenerate",
+			ErrWrongDir, dir, d, source)
 	}
 	spec := want.Dataset.Spec
 	seen := map[int]bool{}

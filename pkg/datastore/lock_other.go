@@ -2,6 +2,9 @@
 
 package datastore
 
-// lockDir does nothing where flock is not available: do not run two generations on the same
+// LockDir does nothing where flock is not available: do not run two writers on the same
 // directory at once.
-func lockDir(dir string) (unlock func(), err error) { return func() {}, nil }
+func LockDir(dir string) (unlock func(), err error) { return func() {}, nil }
+
+// LockedBy always reports false where flock is not available.
+func LockedBy(dir string) (pid int, locked bool) { return 0, false }

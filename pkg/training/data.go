@@ -31,6 +31,10 @@ type Data struct {
 	splits *dataset.Splits
 }
 
+// ErrDataMismatch is wrapped by the errors of OpenData, Run and Evaluate when the data do not
+// fit the run: another data set than the one it was trained on, or another lattice size.
+var ErrDataMismatch = errors.New("the data do not match the run")
+
 // OpenData opens the data-set cache cfg.Dir (package datastore) and selects the subsets cfg.Train
 // and cfg.Test. A cache whose ID differs from a non-empty cfg.ID is an error.
 func OpenData(cfg DataConfig) (*Data, error) {
@@ -43,8 +47,8 @@ func OpenData(cfg DataConfig) (*Data, error) {
 	}
 	spec := st.Spec()
 	if cfg.ID != "" && cfg.ID != spec.ID() {
-		return nil, fmt.Errorf("training: data %s holds data set %s, but the run was configured with data set %s (config field data.id)",
-			cfg.Dir, spec.ID(), cfg.ID)
+		return nil, fmt.Errorf("training: %w: data %s holds data set %s, but the run was configured with data set %s (config field data.id)",
+			ErrDataMismatch, cfg.Dir, spec.ID(), cfg.ID)
 	}
 	sp, err := st.Splits()
 	if err != nil {
@@ -80,8 +84,8 @@ func (d *Data) check(n int) error {
 	case d == nil || d.Source == nil:
 		return errors.New("training: no data source")
 	case d.Source.N() != n:
-		return fmt.Errorf("training: the data's lattice is %d x %d but the model's (config field model.size) is %d x %d",
-			d.Source.N(), d.Source.N(), n, n)
+		return fmt.Errorf("training: %w: the data's lattice is %d x %d but the model's (config field model.size) is %d x %d",
+			ErrDataMismatch, d.Source.N(), d.Source.N(), n, n)
 	case len(d.Train.Indices) == 0:
 		return fmt.Errorf("training: the training subset %q is empty", d.Train.Name)
 	case len(d.Test.Indices) == 0:

@@ -3,6 +3,7 @@ package training
 import (
 	stdctx "context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -17,6 +18,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/surrogo/surrogo/pkg/atomicfile"
 	"github.com/surrogo/surrogo/pkg/backend"
+	"github.com/surrogo/surrogo/pkg/datastore"
 	"github.com/surrogo/surrogo/pkg/loader"
 	"github.com/surrogo/surrogo/pkg/metrics"
 	"github.com/surrogo/surrogo/pkg/models"
@@ -219,6 +221,10 @@ func Evaluate(ctx stdctx.Context, dir string, opt EvalOptions) (*Report, error) 
 	if err != nil {
 		return nil, err
 	}
+	if d := resumeDiff(ck.header.Config, cfg); len(d) > 0 {
+		return nil, fmt.Errorf("training: %w: %s and %s describe different runs (%s); the directory mixes two runs: train again into a new directory",
+			ErrConfigMismatch, filepath.Join(dir, ConfigFile), ck.path, strings.Join(d, "; "))
+	}
 	data := opt.Data
 	if data == nil {
 		dc := cfg.Data
@@ -230,7 +236,7 @@ func Evaluate(ctx stdctx.Context, dir string, opt EvalOptions) (*Report, error) 
 		}
 	}
 	if data.Source.N() != cfg.Model.Size {
-		return nil, fmt.Errorf("training: the data's lattice is %d x %d, the model's %d x %d", data.Source.N(),
+		return nil, fmt.Errorf("training: %w: the data's lattice is %d x %d, the model's %d x %d", ErrDataMismatch, data.Source.N(),
 			data.Source.N(), cfg.Model.Size, cfg.Model.Size)
 	}
 	split := opt.Split
@@ -438,12 +444,39 @@ func (p *Predictor) Predict(inputs []float32, count int) ([]float32, error) {
 	return out, nil
 }
 
+// ErrNoModel is wrapped by the error of Evaluate and LoadPredictor when the run has no finished
+// epoch to load: it failed or was stopped before the end of its first epoch, or is still in it.
+var ErrNoModel = errors.New("the run has no finished epoch")
+
+// noModel explains why the run in dir has no model: what its history says, and what to do.
+func noModel(dir string) error {
+	why := "no checkpoint of a finished epoch"
+	if h, err := ReadHistory(filepath.Join(dir, HistoryFile)); err == nil {
+		switch h.Status {
+		case "failed":
+			why = fmt.Sprintf("its training failed before the end of an epoch: %s", h.Message)
+		case "paused":
+			why = "it was paused before the end of its first epoch; run the same surrogo train command again to continue"
+		case "running":
+			why = "its training has not finished an epoch yet"
+		}
+	}
+	if pid, locked := datastore.LockedBy(dir); locked {
+		why += fmt.Sprintf(" (it is being trained now, by pid %d)", pid)
+	}
+	return fmt.Errorf("training: %w: %s: %s", ErrNoModel, dir, why)
+}
+
 // openEvalCheckpoint reads the checkpoint to evaluate: "best" or "last".
 func openEvalCheckpoint(dir, which string) (*checkpoint, error) {
 	cdir := filepath.Join(dir, checkpointDir)
 	switch which {
 	case "", "best":
-		return readCheckpoint(filepath.Join(cdir, bestFile), false)
+		c, err := readCheckpoint(filepath.Join(cdir, bestFile), false)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, noModel(dir)
+		}
+		return c, err
 	case "last":
 		files, err := checkpointFiles(cdir)
 		if err != nil {
@@ -463,7 +496,7 @@ func openEvalCheckpoint(dir, which string) (*checkpoint, error) {
 			}
 		}
 		if last == nil {
-			return nil, fmt.Errorf("training: no end-of-epoch checkpoint in %s", cdir)
+			return nil, noModel(dir)
 		}
 		return readCheckpoint(last.path, false)
 	}
@@ -583,13 +616,16 @@ func (w *predictionWriter) add(b *loader.Batch, pred []float32) {
 	}
 }
 
+// predictionFiles are the names of the files of a predictions directory.
+var predictionFiles = []string{"inputs.npy", "targets.npy", "predictions.npy", "nsources.npy", "indices.npy"}
+
 func (w *predictionWriter) write() (*PredictionFiles, error) {
 	if err := os.MkdirAll(w.dir, 0o755); err != nil {
 		return nil, fmt.Errorf("training: %w", err)
 	}
 	k := len(w.nsources)
-	f := &PredictionFiles{Dir: w.dir, Inputs: "inputs.npy", Targets: "targets.npy", Predictions: "predictions.npy",
-		NSources: "nsources.npy", Indices: "indices.npy"}
+	f := &PredictionFiles{Dir: w.dir, Inputs: predictionFiles[0], Targets: predictionFiles[1], Predictions: predictionFiles[2],
+		NSources: predictionFiles[3], Indices: predictionFiles[4]}
 	for _, item := range []struct {
 		name  string
 		shape []int

@@ -15,6 +15,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/surrogo/surrogo/pkg/atomicfile"
 	"github.com/surrogo/surrogo/pkg/backend"
+	"github.com/surrogo/surrogo/pkg/datastore"
 	"github.com/surrogo/surrogo/pkg/loader"
 	"github.com/surrogo/surrogo/pkg/models"
 )
@@ -59,6 +60,11 @@ var ErrPaused = errors.New("training paused")
 // another configuration (and Options.Force is not set).
 var ErrConfigMismatch = errors.New("the run directory holds another configuration")
 
+// ErrRunDir is wrapped by the error Run returns when the run directory cannot be used: it is
+// not a directory, or another process is writing it (then the error also wraps a
+// *datastore.LockedError naming that process).
+var ErrRunDir = errors.New("unusable run directory")
+
 // NonFiniteError is returned by Run when a loss or the weights became NaN or infinite and
 // roll-back could not handle it (disabled, or no retries left). No checkpoint holds the bad state.
 type NonFiniteError struct {
@@ -69,11 +75,17 @@ type NonFiniteError struct {
 	What string
 	// Checkpoint is the last good checkpoint, from which a rerun would resume.
 	Checkpoint string
+	// Rollback says whether roll-back was on (it then ran out of retries for the epoch).
+	Rollback bool
 }
 
 func (e *NonFiniteError) Error() string {
-	return fmt.Sprintf("training: epoch %d: %s; training stopped (the last good state is %s; lower the learning rate, or enable roll-back)",
-		e.Epoch, e.What, e.Checkpoint)
+	advice := "lower the learning rate, or enable roll-back"
+	if e.Rollback {
+		advice = "roll-back is on and used up its retries for this epoch: lower the learning rate, or allow more retries"
+	}
+	return fmt.Sprintf("training: epoch %d: %s; training stopped (the last good state is %s; %s)",
+		e.Epoch, e.What, e.Checkpoint, advice)
 }
 
 // Run trains the model of cfg in the run directory dir, or continues the run found there.
@@ -82,8 +94,14 @@ func (e *NonFiniteError) Error() string {
 // and checkpoints in dir/checkpoints (see the package documentation). If dir already holds a run
 // with the same configuration (fields that do not change the computation excepted: data.dir and
 // checkpoint.interval_seconds), training continues from its latest checkpoint; a run that is
-// complete is left as it is. A different configuration is an error unless opt.Force, which
-// discards the old run.
+// complete is left as it is. A configuration that differs only in the number of epochs extends
+// (or shortens) the run, as long as it has not trained more epochs than asked. A damaged
+// dir/config.json is rewritten when the checkpoints hold the same configuration. A different
+// configuration is an error unless opt.Force, which discards the old run: it removes the files
+// Run and Evaluate write (known names), never other files.
+//
+// Run holds an exclusive lock on dir while it works (datastore.LockDir): a second Run on the
+// same directory fails at once with an error wrapping ErrRunDir and a *datastore.LockedError.
 //
 // Run returns the history. When it stops early (opt.MaxTime, or ctx cancelled), it saves its
 // state and returns an error wrapping ErrPaused; when a loss or the weights become non-finite
@@ -114,6 +132,7 @@ type runner struct {
 	rep     *reporter
 	logw    io.Writer
 
+	unlock       func()           // releases the lock on dir
 	sessionStart time.Time        // when this call started
 	elapsedBase  float64          // run time before this call (from the checkpoint)
 	lastSave     time.Time        // when the state was last saved
@@ -124,6 +143,9 @@ type runner struct {
 
 // close releases what the call created.
 func (r *runner) close() {
+	if r.unlock != nil {
+		defer r.unlock()
+	}
 	if r.test != nil {
 		r.test.Close()
 	}
@@ -150,6 +172,17 @@ func (r *runner) logf(format string, args ...any) {
 // setup prepares the directory, the data, the model and the state (fresh or resumed).
 func (r *runner) setup() error {
 	cfg := &r.cfg
+	if fi, err := os.Stat(r.dir); err == nil && !fi.IsDir() {
+		return fmt.Errorf("training: %w: %s is a file, not a directory", ErrRunDir, r.dir)
+	}
+	if err := os.MkdirAll(r.dir, 0o755); err != nil {
+		return fmt.Errorf("training: %w: %w", ErrRunDir, err)
+	}
+	unlock, err := datastore.LockDir(r.dir)
+	if err != nil {
+		return fmt.Errorf("training: %w: %w", ErrRunDir, err)
+	}
+	r.unlock = unlock
 	if err := os.MkdirAll(r.ckptDir, 0o755); err != nil {
 		return fmt.Errorf("training: %w", err)
 	}
@@ -168,7 +201,7 @@ func (r *runner) setup() error {
 	case cfg.Data.ID == "":
 		cfg.Data.ID = r.data.ID
 	case r.data.ID != "" && r.data.ID != cfg.Data.ID:
-		return fmt.Errorf("training: the data is data set %s, but config field data.id says %s", r.data.ID, cfg.Data.ID)
+		return fmt.Errorf("training: %w: the data is data set %s, but config field data.id says %s", ErrDataMismatch, r.data.ID, cfg.Data.ID)
 	}
 	if err := r.checkConfigFile(); err != nil {
 		return err
@@ -205,12 +238,25 @@ func (r *runner) setup() error {
 	if err := r.resume(); err != nil {
 		return err
 	}
+	// The configuration is recorded once the checkpoints have agreed with it.
+	if err := atomicfile.WriteFile(filepath.Join(r.dir, ConfigFile), r.cfg.JSON(), atomicfile.DefaultPerm); err != nil {
+		return fmt.Errorf("training: %w", err)
+	}
 	r.elapsedBase = r.st.Elapsed
 	r.lastSave, r.savedStep = time.Now(), r.st.Step
 	return nil
 }
 
-// checkConfigFile compares dir/config.json with the configuration, and writes it.
+// resumeDiff lists the differences between the configuration of a saved run and cfg that
+// forbid continuing it: Diff without the number of epochs, which a resumed run may change (resume
+// checks it against the epochs already trained).
+func resumeDiff(saved, cfg Config) []string {
+	saved.Epochs = cfg.Epochs
+	return Diff(saved, cfg)
+}
+
+// checkConfigFile compares dir/config.json with the configuration. A damaged file is left to
+// the checkpoints: resume compares them with the configuration, and setup rewrites the file.
 func (r *runner) checkConfigFile() error {
 	path := filepath.Join(r.dir, ConfigFile)
 	data, err := os.ReadFile(path)
@@ -220,38 +266,70 @@ func (r *runner) checkConfigFile() error {
 		return fmt.Errorf("training: %w", err)
 	default:
 		prev, perr := ParseConfig(data)
-		var diffs []string
 		if perr != nil {
-			diffs = []string{perr.Error()}
-		} else {
-			diffs = Diff(prev, r.cfg)
+			r.logf("%s is damaged (%v); the checkpoints decide whether this is the same run, and it will be rewritten", path, perr)
+			return nil
 		}
-		if len(diffs) > 0 {
+		if diffs := resumeDiff(prev, r.cfg); len(diffs) > 0 {
 			if !r.opt.Force {
-				return fmt.Errorf("training: %w: %s differs in\n  %s\n(use another directory, or force to discard that run)",
-					ErrConfigMismatch, r.dir, strings.Join(diffs, "\n  "))
+				return fmt.Errorf("training: %w: %s was trained with another configuration (%s); use another directory, or --force to discard that run",
+					ErrConfigMismatch, r.dir, strings.Join(diffs, "; "))
 			}
-			if err := r.discard(); err != nil {
-				return err
-			}
+			return r.discard()
 		}
 	}
-	return atomicfile.WriteFile(path, r.cfg.JSON(), atomicfile.DefaultPerm)
+	return nil
 }
 
-// discard removes the checkpoints and history of a previous run.
+// discard removes the files of a previous run that Run and Evaluate write (the checkpoints,
+// the history, the configuration, evaluation reports and predictions), by name: files it does
+// not know stay.
 func (r *runner) discard() error {
-	if err := os.RemoveAll(r.ckptDir); err != nil {
-		return fmt.Errorf("training: discarding the old run: %w", err)
+	var errs []error
+	remove := func(path string) {
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
 	}
-	if err := os.Remove(filepath.Join(r.dir, HistoryFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("training: discarding the old run: %w", err)
+	if entries, err := os.ReadDir(r.ckptDir); err == nil {
+		for _, e := range entries {
+			if name := e.Name(); isCheckpointName(name) {
+				remove(filepath.Join(r.ckptDir, name))
+			}
+		}
 	}
-	if err := os.MkdirAll(r.ckptDir, 0o755); err != nil {
-		return fmt.Errorf("training: %w", err)
+	remove(filepath.Join(r.dir, HistoryFile))
+	remove(filepath.Join(r.dir, ConfigFile))
+	if entries, err := os.ReadDir(r.dir); err == nil {
+		for _, e := range entries {
+			name := e.Name()
+			switch {
+			case strings.HasPrefix(name, "eval-") && strings.HasSuffix(name, ".json") && !e.IsDir():
+				remove(filepath.Join(r.dir, name))
+			case strings.HasPrefix(name, "predictions-") && e.IsDir():
+				pdir := filepath.Join(r.dir, name)
+				for _, f := range predictionFiles {
+					remove(filepath.Join(pdir, f))
+				}
+				os.Remove(pdir) // only if now empty
+			case strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-"):
+				remove(filepath.Join(r.dir, name))
+			}
+		}
 	}
-	r.logf("discarded the previous run in %s (different configuration)", r.dir)
+	if len(errs) > 0 {
+		return fmt.Errorf("training: discarding the old run: %w", errors.Join(errs...))
+	}
+	r.logf("discarded the previous run in %s (different configuration; --force)", r.dir)
 	return nil
+}
+
+// isCheckpointName reports whether name is a file Run writes in RUN/checkpoints.
+func isCheckpointName(name string) bool {
+	if _, ok := parseEpochFile(name); ok {
+		return true
+	}
+	return name == bestFile || name == partialFile || strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-")
 }
 
 // resume loads the latest valid checkpoint, or saves the initial state of a fresh run.
@@ -274,18 +352,26 @@ func (r *runner) resume() error {
 		return fmt.Errorf("training: resuming from %s: %w", c.path, err)
 	}
 	r.st = c.header.State.clone()
-	if len(r.st.Triggers) != r.cfg.Epochs+1 {
-		return fmt.Errorf("training: %s: state for %d epochs, configuration for %d", c.path, len(r.st.Triggers)-1, r.cfg.Epochs)
-	}
 	if err := r.st.History.check(); err != nil {
 		return fmt.Errorf("training: %s: %w", c.path, err)
 	}
-	r.prune(c.header.Kind == kindPartial)
-	where := fmt.Sprintf("after epoch %d", r.st.Epoch)
-	if r.st.Step > 0 {
-		where = fmt.Sprintf("in epoch %d after step %d", r.st.Epoch+1, r.st.Step)
+	if saved := c.header.Config.Epochs; saved != r.cfg.Epochs {
+		if r.st.Epoch > r.cfg.Epochs {
+			return fmt.Errorf("training: %w: %s has already trained %d epochs, more than the %d asked (config field epochs); ask for at least %d, or use another directory",
+				ErrConfigMismatch, r.dir, r.st.Epoch, r.cfg.Epochs, r.st.Epoch)
+		}
+		r.logf("changing the run in %s from %d to %d epochs", r.dir, saved, r.cfg.Epochs)
 	}
-	r.logf("resuming %s from %s (%s)", r.dir, filepath.Base(c.path), where)
+	// Triggers has one entry per epoch (from 1); extending the run adds epochs without any.
+	tr := make([]int, r.cfg.Epochs+1)
+	copy(tr, r.st.Triggers)
+	r.st.Triggers = tr
+	keepPartial := c.header.Kind == kindPartial && r.st.Epoch < r.cfg.Epochs
+	if !keepPartial {
+		r.st.Step, r.st.PartialSum, r.st.PartialCount, r.st.PartialSeconds = 0, 0, 0, 0
+	}
+	r.prune(keepPartial)
+	r.logf("resuming %s from %s (%s)", r.dir, filepath.Base(c.path), r.where())
 	return nil
 }
 
@@ -315,12 +401,12 @@ func (r *runner) latestCheckpoint() (*checkpoint, error) {
 			r.logf("ignoring %v", err)
 			continue
 		}
-		if d := Diff(c.header.Config, r.cfg); len(d) > 0 {
+		if d := resumeDiff(c.header.Config, r.cfg); len(d) > 0 {
 			if r.opt.Force {
 				return nil, r.discard()
 			}
-			return nil, fmt.Errorf("training: %w: checkpoint %s differs in\n  %s\n(use another directory, or force to discard that run)",
-				ErrConfigMismatch, cd.path, strings.Join(d, "\n  "))
+			return nil, fmt.Errorf("training: %w: checkpoint %s was saved with another configuration (%s); use another directory, or --force to discard that run",
+				ErrConfigMismatch, cd.path, strings.Join(d, "; "))
 		}
 		return c, nil
 	}
@@ -445,7 +531,8 @@ func (r *runner) train(ctx stdctx.Context) (*History, error) {
 			}
 		}
 		if res.bad != "" {
-			return r.stop(&NonFiniteError{Epoch: e, Step: res.badStep, What: res.bad, Checkpoint: r.lastGood()})
+			return r.stop(&NonFiniteError{Epoch: e, Step: res.badStep, What: res.bad, Checkpoint: r.lastGood(),
+				Rollback: cfg.Rollback.Enabled})
 		}
 		if err := r.keep(e, res); err != nil {
 			return r.stop(err)
@@ -618,11 +705,15 @@ func (r *runner) pauseCheck(ctx stdctx.Context) error {
 			// A non-finite state is never saved: the rerun repeats the steps since the last save.
 		}
 	}
-	where := fmt.Sprintf("after epoch %d", r.st.Epoch)
+	return fmt.Errorf("%w: %s %s; run the same command again to continue", ErrPaused, why, r.where())
+}
+
+// where says where the run stands: "after epoch 3 of 6" or "in epoch 4 of 6 after step 27 of 40".
+func (r *runner) where() string {
 	if r.st.Step > 0 {
-		where = fmt.Sprintf("in epoch %d after step %d", r.st.Epoch+1, r.st.Step)
+		return fmt.Sprintf("in epoch %d of %d after step %d of %d", r.st.Epoch+1, r.cfg.Epochs, r.st.Step, r.stepsPerEpoch())
 	}
-	return fmt.Errorf("%w: %s %s of %d; run the same command again to continue", ErrPaused, why, where, r.cfg.Epochs)
+	return fmt.Sprintf("after epoch %d of %d", r.st.Epoch, r.cfg.Epochs)
 }
 
 // keep appends epoch e to the history, updates the best model and saves the state.
