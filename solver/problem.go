@@ -62,6 +62,15 @@ const (
 	MinN        = 8         // smallest lattice the solver accepts
 )
 
+// Limits of the physical constants and source values that Validate accepts. The field depends
+// only on the ratio D/gamma (the diffusion length sqrt(D/gamma), in cells), so the bounds lose
+// nothing physical; beyond them the solve's sums of squares would overflow or underflow float64.
+const (
+	MinCoefficient = 1e-30 // smallest accepted D, and gamma when it is not 0
+	MaxCoefficient = 1e30  // largest accepted D and gamma
+	MaxSourceValue = 1e100 // largest source value (the input is divided by its maximum)
+)
+
 // NewProblem returns a problem with the papers' physics (D = 1, gamma = 1/400), the
 // relaxation model with normalization by the maximum, and the given sources.
 func NewProblem(n int, sources []Source) Problem {
@@ -96,8 +105,12 @@ func (p *Problem) Validate() error {
 		return fmt.Errorf("n: lattice size %d is below the minimum %d", p.N, MinN)
 	case !(p.D > 0) || math.IsInf(p.D, 0):
 		return fmt.Errorf("d: diffusion constant must be positive and finite, got %v", p.D)
+	case p.D < MinCoefficient || p.D > MaxCoefficient:
+		return fmt.Errorf("d: diffusion constant %v is outside [%g, %g] (the field depends only on d/gamma: rescale both)", p.D, MinCoefficient, MaxCoefficient)
 	case !(p.Gamma >= 0) || math.IsInf(p.Gamma, 0):
 		return fmt.Errorf("gamma: decay rate must be non-negative and finite, got %v", p.Gamma)
+	case p.Gamma != 0 && (p.Gamma < MinCoefficient || p.Gamma > MaxCoefficient):
+		return fmt.Errorf("gamma: decay rate %v is outside [%g, %g] or 0 (the field depends only on d/gamma: rescale both)", p.Gamma, MinCoefficient, MaxCoefficient)
 	case len(p.Sources) == 0:
 		return fmt.Errorf("sources: no sources")
 	}
@@ -108,7 +121,9 @@ func (p *Problem) Validate() error {
 		return fmt.Errorf("gamma: the relaxation model needs gamma > 0 (its source term is gamma*a)")
 	}
 	last := float64(p.N - 1)
+	positive := false
 	for i, s := range p.Sources {
+		positive = positive || s.Value > 0
 		if s.valid(last) {
 			continue // the common case, without formatting a name
 		}
@@ -122,10 +137,15 @@ func (p *Problem) Validate() error {
 			return fmt.Errorf("%s.value: value must be finite, got %v", name, s.Value)
 		case s.Value < 0:
 			return fmt.Errorf("%s.value: value must be non-negative, got %v", name, s.Value)
+		case s.Value > MaxSourceValue:
+			return fmt.Errorf("%s.value: value %v is above the limit %g (values are relative: the input is divided by its maximum)", name, s.Value, MaxSourceValue)
 		case s.X-s.R < 0 || s.X+s.R > last || s.Y-s.R < 0 || s.Y+s.R > last:
 			return fmt.Errorf("%s: disk at (x=%v, y=%v) with r=%v is not fully inside the %dx%d lattice (cells 0..%d)",
 				name, s.X, s.Y, s.R, p.N, p.N, p.N-1)
 		}
+	}
+	if !positive {
+		return fmt.Errorf("sources: every source has value 0: the input image is empty (give at least one positive value)")
 	}
 	return nil
 }
@@ -134,7 +154,7 @@ func (p *Problem) Validate() error {
 // index is last.
 func (s Source) valid(last float64) bool {
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-	return finite(s.X) && finite(s.Y) && finite(s.R) && s.R > 0 && finite(s.Value) && s.Value >= 0 &&
+	return finite(s.X) && finite(s.Y) && finite(s.R) && s.R > 0 && finite(s.Value) && s.Value >= 0 && s.Value <= MaxSourceValue &&
 		s.X-s.R >= 0 && s.X+s.R <= last && s.Y-s.R >= 0 && s.Y+s.R <= last
 }
 
