@@ -1,31 +1,42 @@
-// Package backend selects the GoMLX backend surrogo computes on, and provides an extended pure-Go backend
-// that can train convolutional networks.
+// Package backend selects the GoMLX backend surrogo computes on, and provides the project's CPU
+// backends.
 //
 // # Selection
 //
 // New reads $GOMLX_BACKEND (GoMLX's own variable, format "name[:config]"):
 //
-//   - unset or empty: the extended pure-Go backend (no C library, runs anywhere);
-//   - "go" or "go:<options>": the same, with options (below);
-//   - "simplego[:<options>]": GoMLX's unmodified SimpleGo backend, for comparisons;
+//   - unset or empty, or "surrogo[:<options>]": the fast CPU backend (FastBackend: the project's own
+//     GEMM and convolution kernels, AVX-512 or AVX2 assembly chosen at run time with a pure-Go
+//     fallback; no C library, runs anywhere), the default;
+//   - "goext[:<options>]": the extended pure-Go backend (Backend: GoMLX's SimpleGo plus the ops it
+//     lacks), for comparisons;
+//   - "go[:<options>]" or "simplego[:<options>]": GoMLX's unmodified SimpleGo backend, for comparisons
+//     (it cannot train a CNN: it lacks the gradient of a convolution);
 //   - "stablehlo:cuda", "xla:cuda", "stablehlo:cpu", ...: XLA through a PJRT plugin; when a CUDA backend
 //     cannot start, the error says what is missing (see CUDAStatus); "stablehlo" alone takes the first
 //     plugin found;
 //   - anything else: an error naming the registered backends.
 //
-// Importing this package re-registers the name "go" (GoBackendName) in GoMLX's backend registry with
-// the extended backend, replacing SimpleGo's registration, registers SimpleGo as "simplego"
-// (StockGoBackendName), and sets backends.DefaultConfig to "go", so that GoMLX's own backends.New and
-// MustNew also return the extended backend when $GOMLX_BACKEND is unset. The XLA backend ("stablehlo"
-// and its aliases "xla", "hlo", "shlo") is linked in unless the program is built with the tag "nopjrt"
-// or without cgo (PJRTAvailable).
+// Importing this package changes nothing in GoMLX's backend registry: GoMLX's "go" stays SimpleGo and
+// its default stays its own. Register (called by New) adds the names "surrogo" (FastBackendName) and
+// "goext" (ExtendedBackendName), so that GoMLX's own backends.NewWithConfig also finds them. The XLA
+// backend ("stablehlo" and its aliases "xla", "hlo", "shlo") is linked in unless the program is built
+// with the tag "nopjrt" or without cgo (PJRTAvailable).
 //
-// Options of the extended backend, comma-separated: "conv=dot" (default) or "conv=direct" (SimpleGo's
-// own convolution, slow); "ops_sequential" (default) or "ops_parallel"; and SimpleGo's other options
-// ("parallelism=N", "dotgeneral_large", ...). Ops run sequentially by default, each DotGeneral using
-// all cores: in SimpleGo v0.25 a DotGeneral running as one of several parallel ops waits for a free
-// worker for its own parallel parts, and several of them at once can deadlock (seen with the four
-// phase convolutions of a stride-2 transposed convolution).
+// Options of the fast backend: "threads=N", "kernel=avx512|avx2|generic" (see NewFast), and those of the
+// extended backend, which runs its other ops. Options of the extended backend, comma-separated:
+// "conv=dot" (default) or "conv=direct" (SimpleGo's own convolution, slow); "ops_sequential" (default)
+// or "ops_parallel"; and SimpleGo's other options ("parallelism=N", "dotgeneral_large", ...). Ops run
+// sequentially by default, each DotGeneral using all cores: in SimpleGo v0.25 a DotGeneral running as
+// one of several parallel ops waits for a free worker for its own parallel parts, and several of them at
+// once can deadlock (seen with the four phase convolutions of a stride-2 transposed convolution).
+//
+// # The fast CPU backend
+//
+// FastBackend records the graph and runs matrix products and convolutions (forward and both
+// gradients) with package gemm's packed, register-blocked kernels, reading the convolution's im2col
+// matrix in place through offset tables; the ops between them run in segments on the extended
+// backend, sharing its buffers without copies. See FastBackend and BENCHMARKS.md for its speed.
 //
 // # The extended pure-Go backend
 //
@@ -54,33 +65,42 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gomlx/gomlx/backends"
-	"github.com/gomlx/gomlx/backends/simplego"
+	_ "github.com/gomlx/gomlx/backends/simplego" // GoMLX's "go" backend.
 	"github.com/pkg/errors"
 )
 
 const (
-	// GoBackendName is the registered name of the extended pure-Go backend: it replaces SimpleGo's "go".
-	GoBackendName = "go"
+	// ExtendedBackendName is the name of the extended pure-Go backend (see Register).
+	ExtendedBackendName = "goext"
 
-	// StockGoBackendName is the name under which GoMLX's unmodified SimpleGo backend stays registered.
-	StockGoBackendName = "simplego"
+	// StockGoBackendName is GoMLX's name of its unmodified SimpleGo backend; New also accepts "simplego".
+	StockGoBackendName = "go"
 
 	// EnvVar is the environment variable read by New: GoMLX's backends.ConfigEnvVar.
 	EnvVar = backends.ConfigEnvVar
 )
 
-func init() {
-	backends.Register(GoBackendName, func(config string) (backends.Backend, error) {
-		return NewExtendedGo(config)
+var registerOnce sync.Once
+
+// Register adds the project's CPU backends to GoMLX's backend registry under FastBackendName and
+// ExtendedBackendName; it replaces no backend and leaves GoMLX's default alone. New calls it; call it
+// yourself to select them through GoMLX's backends.NewWithConfig. It is safe to call more than once.
+func Register() {
+	registerOnce.Do(func() {
+		backends.Register(FastBackendName, func(config string) (backends.Backend, error) {
+			return NewFast(config)
+		})
+		backends.Register(ExtendedBackendName, func(config string) (backends.Backend, error) {
+			return NewExtendedGo(config)
+		})
 	})
-	backends.Register(StockGoBackendName, simplego.New)
-	backends.DefaultConfig = GoBackendName
 }
 
-// New returns the backend selected by $GOMLX_BACKEND (see the package documentation): the extended
-// pure-Go backend when it is unset or empty. It returns an error, never panics, for an unknown backend
+// New returns the backend selected by $GOMLX_BACKEND (see the package documentation): the fast CPU
+// backend when it is unset or empty. It returns an error, never panics, for an unknown backend
 // name or one that cannot start (e.g. no PJRT plugin); when a CUDA backend cannot start, the error says
 // what is missing (see CUDAStatus).
 func New() (backends.Backend, error) {
@@ -88,13 +108,17 @@ func New() (backends.Backend, error) {
 }
 
 // NewWithConfig is New with an explicit configuration "name[:config]" instead of $GOMLX_BACKEND;
-// an empty string selects the extended pure-Go backend.
+// an empty string selects the fast CPU backend.
 func NewWithConfig(config string) (b backends.Backend, err error) {
+	Register()
 	config = strings.TrimSpace(config)
 	if config == "" {
-		return NewExtendedGo("")
+		return NewFast("")
 	}
 	name, sub, _ := strings.Cut(config, ":")
+	if name == "simplego" {
+		name, config = StockGoBackendName, StockGoBackendName+strings.TrimPrefix(config, "simplego")
+	}
 	available := backends.List()
 	if !pjrtCompiledIn && slices.Contains(pjrtBackendNames, name) {
 		return nil, errors.Errorf("backend: %s=%q asks for XLA/PJRT, but this binary was built without it: "+
@@ -146,8 +170,10 @@ type Info struct {
 	Description string
 	// Devices describes each device, e.g. "device#0" or "NVIDIA H100 80GB HBM3".
 	Devices []string
-	// Extended is true for this package's extended pure-Go backend.
+	// Extended is true for this package's CPU backends (the fast and the extended pure-Go backends).
 	Extended bool
+	// Fast is true for the fast CPU backend.
+	Fast bool
 }
 
 // String formats the Info on one line, e.g. `go (pure Go ...) on device#0`.
@@ -158,7 +184,9 @@ func (i Info) String() string {
 // Describe returns the name and device descriptions of b, for provenance records.
 func Describe(b backends.Backend) Info {
 	info := Info{Name: b.String(), Description: b.Description()}
-	_, info.Extended = b.(*Backend)
+	_, ext := b.(*Backend)
+	_, info.Fast = b.(*FastBackend)
+	info.Extended = ext || info.Fast
 	for d := range b.NumDevices() {
 		info.Devices = append(info.Devices, b.DeviceDescription(backends.DeviceNum(d)))
 	}

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,17 +14,23 @@ import (
 func TestNewSelection(t *testing.T) {
 	for _, tc := range []struct {
 		env          string
+		wantFast     bool
 		wantExtended bool
 		wantStock    bool
 		wantErr      string // Substring of the error; "" for success.
 	}{
-		{env: "", wantExtended: true},
-		{env: "go", wantExtended: true},
-		{env: "go:parallelism=1", wantExtended: true},
-		{env: "go:conv=direct", wantExtended: true},
+		{env: "", wantFast: true},
+		{env: "surrogo", wantFast: true},
+		{env: "surrogo:threads=1", wantFast: true},
+		{env: "surrogo:kernel=generic", wantFast: true},
+		{env: "surrogo:threads=0", wantErr: "threads"},
+		{env: "goext", wantExtended: true},
+		{env: "goext:parallelism=1", wantExtended: true},
+		{env: "goext:conv=direct", wantExtended: true},
+		{env: "go", wantStock: true},
 		{env: "simplego", wantStock: true},
 		{env: "nosuchbackend", wantErr: `unknown backend "nosuchbackend"`},
-		{env: "go:nosuchoption", wantErr: "nosuchoption"},
+		{env: "goext:nosuchoption", wantErr: "nosuchoption"},
 		{env: "stablehlo:cuda", wantErr: "CUDA"},
 		{env: "xla:cuda", wantErr: "CUDA"},
 		{env: "stablehlo:nosuchplugin", wantErr: "nosuchplugin"},
@@ -47,6 +54,9 @@ func TestNewSelection(t *testing.T) {
 				t.Fatalf("New() with %s=%q: %v", EnvVar, tc.env, err)
 			}
 			defer b.Finalize()
+			if _, ok := b.(*FastBackend); ok != tc.wantFast {
+				t.Errorf("%s=%q gave %T (%s)", EnvVar, tc.env, b, b.Name())
+			}
 			if _, ok := b.(*Backend); ok != tc.wantExtended {
 				t.Errorf("%s=%q gave %T (%s)", EnvVar, tc.env, b, b.Name())
 			}
@@ -57,27 +67,32 @@ func TestNewSelection(t *testing.T) {
 	}
 }
 
-// TestGoMLXDefault checks that GoMLX's own backends.New returns the extended backend once this package is
-// imported and $GOMLX_BACKEND is unset.
-func TestGoMLXDefault(t *testing.T) {
-	t.Setenv(EnvVar, "")
-	os.Unsetenv(EnvVar)
-	b, err := backends.New()
-	if err != nil {
-		t.Fatal(err)
+// TestRegistrationIsExplicit checks that importing this package leaves GoMLX's "go" backend and its
+// default alone, and that Register adds the project's backends under their own names only.
+func TestRegistrationIsExplicit(t *testing.T) {
+	Register()
+	if backends.DefaultConfig == FastBackendName || backends.DefaultConfig == ExtendedBackendName {
+		t.Errorf("GoMLX's default backend was changed to %q", backends.DefaultConfig)
 	}
-	defer b.Finalize()
-	if _, ok := b.(*Backend); !ok {
-		t.Fatalf("backends.New() = %T (%s), want the extended pure-Go backend", b, b.Name())
+	for name, want := range map[string]string{FastBackendName: "*backend.FastBackend",
+		ExtendedBackendName: "*backend.Backend", "go": "*simplego.Backend"} {
+		b, err := backends.NewWithConfig(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprintf("%T", b); got != want {
+			t.Errorf("backends.NewWithConfig(%q) = %s, want %s", name, got, want)
+		}
+		b.Finalize()
 	}
 }
 
 func TestDescribe(t *testing.T) {
 	info := Describe(testExtended)
-	if info.Name != GoBackendName || !info.Extended || len(info.Devices) != 1 || info.Description == "" {
+	if info.Name != ExtendedBackendName || !info.Extended || len(info.Devices) != 1 || info.Description == "" {
 		t.Fatalf("Describe(extended) = %+v", info)
 	}
-	if s := info.String(); !strings.Contains(s, "go (") || !strings.Contains(s, "device#0") {
+	if s := info.String(); !strings.Contains(s, "goext (") || !strings.Contains(s, "device#0") {
 		t.Errorf("Info.String() = %q", s)
 	}
 	if Describe(testStock).Extended {

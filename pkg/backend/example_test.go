@@ -8,8 +8,8 @@ import (
 	"github.com/surrogo/surrogo/pkg/backend"
 )
 
-// The extended pure-Go backend trains convolutions: here the gradient of a 3x3 convolution with respect
-// to its kernel, which stock SimpleGo cannot compute (it needs Reverse).
+// The default backend, the fast CPU backend, trains convolutions: here the gradient of a 3x3 convolution
+// with respect to its kernel, which stock SimpleGo cannot compute (it needs Reverse).
 func ExampleNewWithConfig() {
 	b, err := backend.NewWithConfig("") // What New returns when $GOMLX_BACKEND is unset.
 	if err != nil {
@@ -18,7 +18,7 @@ func ExampleNewWithConfig() {
 	}
 	defer b.Finalize()
 	info := backend.Describe(b)
-	fmt.Println(info.Name, info.Extended, info.Devices)
+	fmt.Println(info.Name, info.Fast, info.Devices)
 
 	x := tensors.FromFlatDataAndDimensions([]float32{1, 2, 3, 4, 5, 6, 7, 8, 9}, 1, 3, 3, 1)
 	kernel := tensors.FromFlatDataAndDimensions(make([]float32, 9), 3, 3, 1, 1)
@@ -28,7 +28,7 @@ func ExampleNewWithConfig() {
 	}, x, kernel)
 	fmt.Println(grad.Shape(), tensors.MustCopyFlatData[float32](grad))
 	// Output:
-	// go true [device#0]
+	// surrogo true [device#0]
 	// (Float32)[3 3 1 1] [12 21 16 27 45 33 24 39 28]
 }
 

@@ -66,10 +66,10 @@ func NewExtendedGo(config string) (*Backend, error) {
 }
 
 // Name implements backends.Backend.
-func (b *Backend) Name() string { return "SimpleGo+surrogo (go)" }
+func (b *Backend) Name() string { return "SimpleGo+surrogo (" + ExtendedBackendName + ")" }
 
-// String implements backends.Backend: the registered name, GoBackendName.
-func (b *Backend) String() string { return GoBackendName }
+// String implements backends.Backend: its name in New and in GoMLX's registry, ExtendedBackendName.
+func (b *Backend) String() string { return ExtendedBackendName }
 
 // Description implements backends.Backend; it includes the configuration options, if any.
 func (b *Backend) Description() string {

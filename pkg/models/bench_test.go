@@ -17,6 +17,7 @@ func BenchmarkTrainStep(b *testing.B) {
 		size, width, batch int
 	}{
 		{models.EDCNN, 64, 8, 8},
+		{models.EDCNN, 128, 16, 8},
 		{models.DCNNAE, 100, 4, 8},
 	} {
 		b.Run(fmt.Sprintf("%s/N=%d/W=%d/B=%d", bc.name, bc.size, bc.width, bc.batch), func(b *testing.B) {

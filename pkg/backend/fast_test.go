@@ -1,0 +1,192 @@
+package backend
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gomlx/gomlx/backends"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gopjrt/dtypes"
+	"github.com/surrogo/surrogo/pkg/gemm"
+)
+
+var testFast = mustFast("")
+
+func mustFast(config string) *FastBackend {
+	b, err := NewFast(config)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// heavySteps counts the heavy ops of the graphs the fast builder compiled.
+func heavySteps(t *testing.T, fn func()) int {
+	t.Helper()
+	before := fastHeavyCount.Load()
+	fn()
+	return int(fastHeavyCount.Load() - before)
+}
+
+// forEachKernel runs f once per GEMM kernel this CPU has.
+func forEachKernel(t *testing.T, f func(t *testing.T)) {
+	defer func() { _ = gemm.SetKernel("") }()
+	for _, k := range []string{"generic", "avx2", "avx512"} {
+		if err := gemm.SetKernel(k); err != nil {
+			continue
+		}
+		t.Run(k, f)
+	}
+}
+
+func TestFastConvParity(t *testing.T) {
+	forEachKernel(t, func(t *testing.T) {
+		for _, tc := range convCases {
+			t.Run(tc.name, func(t *testing.T) { testFastConv(t, tc) })
+		}
+	})
+}
+
+func testFastConv(t *testing.T, tc convCase) {
+	rng := rand.New(rand.NewPCG(1, uint64(len(tc.name))))
+	oh, ow := tc.outDims()
+	x := randFloats(rng, tc.b*tc.h*tc.w*tc.cin)
+	k := randFloats(rng, tc.kh*tc.kw*tc.cin*tc.cout)
+	g := randFloats(rng, tc.b*oh*ow*tc.cout)
+	yRef, dxRef, dkRef := refConv(tc, x, k, g)
+	xT := tensors.FromFlatDataAndDimensions(toF32(x), tc.b, tc.h, tc.w, tc.cin)
+	kT := tensors.FromFlatDataAndDimensions(toF32(k), tc.kh, tc.kw, tc.cin, tc.cout)
+	gT := tensors.FromFlatDataAndDimensions(toF32(g), tc.b, oh, ow, tc.cout)
+	scale := float64(tc.kh * tc.kw * tc.cin)
+
+	var y *tensors.Tensor
+	if n := heavySteps(t, func() { y = MustExecOnce(testFast, func(x, k *Node) *Node { return tc.build(x, k) }, xT, kT) }); n != 1 {
+		t.Fatalf("forward: %d heavy ops, want 1", n)
+	}
+	assertClose(t, "forward vs reference", y, yRef, scale)
+	if tc.hasInputDilation() {
+		return
+	}
+	gradFn := func(x, k, g *Node) []*Node {
+		y := tc.build(x, k)
+		loss := ReduceAllSum(Mul(y, g))
+		return Gradient(loss, x, k)
+	}
+	var grads []*tensors.Tensor
+	if n := heavySteps(t, func() { grads = MustNewExec(testFast, gradFn).MustExec(xT, kT, gT) }); n < 3 {
+		t.Fatalf("forward and gradients: %d heavy ops, want >= 3", n)
+	}
+	assertClose(t, "d/dkernel", grads[1], dkRef, float64(tc.b*oh*ow))
+	if tc.kh%2 == 1 && tc.kw%2 == 1 {
+		assertClose(t, "d/dx", grads[0], dxRef, scale)
+		return
+	}
+	// Even kernels: GoMLX's own (shifted) input gradient, as the extended backend computes it.
+	ext := MustNewExec(testExtended, gradFn).MustExec(must1(xT.LocalClone()), must1(kT.LocalClone()), must1(gT.LocalClone()))
+	assertClose(t, "d/dx vs extended backend", grads[0], toF64(tensors.MustCopyFlatData[float32](ext[0])), scale)
+}
+
+// TestFastDotGeneral compares DotGeneral with batch, several contracting axes and transposed layouts
+// against the extended backend.
+func TestFastDotGeneral(t *testing.T) {
+	type dotCase struct {
+		name                   string
+		lhs, rhs               []int
+		lc, lb, rc, rb         []int
+	}
+	cases := []dotCase{
+		{"matmul", []int{17, 33}, []int{33, 5}, []int{1}, nil, []int{0}, nil},
+		{"transposed-both", []int{33, 17}, []int{5, 33}, []int{0}, nil, []int{1}, nil},
+		{"batch", []int{3, 7, 9}, []int{3, 9, 4}, []int{2}, []int{0}, []int{1}, []int{0}},
+		{"batch-last", []int{7, 9, 3}, []int{9, 4, 3}, []int{1}, []int{2}, []int{0}, []int{2}},
+		{"two-contracting", []int{4, 5, 6, 7}, []int{6, 5, 3}, []int{2, 1}, nil, []int{0, 1}, nil},
+		{"vector", []int{100}, []int{100}, []int{0}, nil, []int{0}, nil},
+		{"outer", []int{3, 1}, []int{1, 4}, []int{1}, nil, []int{0}, nil},
+		{"many-batches", []int{64, 3, 5}, []int{64, 5, 2}, []int{2}, []int{0}, []int{1}, []int{0}},
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	forEachKernel(t, func(t *testing.T) {
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				l := tensors.FromFlatDataAndDimensions(toF32(randFloats(rng, shapes.Make(dtypes.Float32, tc.lhs...).Size())), tc.lhs...)
+				r := tensors.FromFlatDataAndDimensions(toF32(randFloats(rng, shapes.Make(dtypes.Float32, tc.rhs...).Size())), tc.rhs...)
+				fn := func(l, r *Node) *Node { return DotGeneral(l, tc.lc, tc.lb, r, tc.rc, tc.rb) }
+				var got *tensors.Tensor
+				if n := heavySteps(t, func() { got = MustExecOnce(testFast, fn, l, r) }); n != 1 {
+					t.Fatalf("%d heavy ops, want 1", n)
+				}
+				want := MustExecOnce(testExtended, fn, must1(l.LocalClone()), must1(r.LocalClone()))
+				if !got.Shape().Equal(want.Shape()) {
+					t.Fatalf("shape %s, want %s", got.Shape(), want.Shape())
+				}
+				assertClose(t, tc.name, got, toF64(tensors.MustCopyFlatData[float32](want)), 100)
+			})
+		}
+	})
+}
+
+// TestFastGraphPlumbing covers what crosses segment boundaries: parameters returned as outputs, one
+// value returned twice, donated inputs, constants read by heavy ops, values read by several segments.
+func TestFastGraphPlumbing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	a := tensors.FromFlatDataAndDimensions(toF32(randFloats(rng, 12)), 3, 4)
+	b := tensors.FromFlatDataAndDimensions(toF32(randFloats(rng, 20)), 4, 5)
+	fn := func(a, b *Node) []*Node {
+		c := Const(a.Graph(), [][]float32{{1, 2, 3, 4, 5}, {0, 1, 0, 1, 0}, {2, 2, 2, 2, 2}, {1, 0, 0, 0, 1}})
+		p := Dot(Tanh(a), b)            // light, heavy
+		q := Dot(a, c)                  // heavy reading a constant
+		s := Add(Mul(p, q), Sin(p))     // light, after two heavies
+		u := Dot(Transpose(s, 0, 1), p) // heavy on light results
+		return []*Node{a, s, u, s, ReduceAllSum(u)}
+	}
+	got := MustNewExec(testFast, fn).MustExec(a, b)
+	want := MustNewExec(testExtended, fn).MustExec(must1(a.LocalClone()), must1(b.LocalClone()))
+	for i := range want {
+		assertClose(t, "output", got[i], toF64(tensors.MustCopyFlatData[float32](want[i])), 10)
+	}
+	// Donation: executing many times with donated inputs must neither fail nor change results.
+	exec := MustNewExec(testFast, func(x *Node) *Node { return Dot(Add(x, OnePlus(x)), x) })
+	x0 := tensors.FromFlatDataAndDimensions(toF32(randFloats(rng, 64)), 8, 8)
+	ref := exec.MustExec(x0)[0]
+	refFlat := tensors.MustCopyFlatData[float32](ref)
+	for range 5 {
+		x := tensors.FromFlatDataAndDimensions(tensors.MustCopyFlatData[float32](x0), 8, 8)
+		got := exec.MustExec(must1(DonateTensorBuffer(x, testFast, 0)))[0]
+		for i, v := range tensors.MustCopyFlatData[float32](got) {
+			if v != refFlat[i] {
+				t.Fatalf("donated run: element %d = %g, want %g", i, v, refFlat[i])
+			}
+		}
+	}
+}
+
+// TestFastRegistration checks that Register adds the fast backend under its own name without touching
+// GoMLX's "go".
+func TestFastOptions(t *testing.T) {
+	for _, tc := range []struct {
+		config  string
+		wantErr bool
+	}{
+		{"", false}, {"threads=1", false}, {"threads=0", true}, {"threads=x", true},
+		{"kernel=generic", false}, {"kernel=nosuch", true}, {"parallelism=1", false},
+	} {
+		b, err := NewFast(tc.config)
+		if (err != nil) != tc.wantErr {
+			t.Errorf("NewFast(%q): error %v, want error %v", tc.config, err, tc.wantErr)
+		}
+		if b != nil {
+			b.Finalize()
+		}
+	}
+	_ = gemm.SetKernel("")
+	var _ backends.Backend = testFast
+}
+
+func must1[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
