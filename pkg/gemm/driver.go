@@ -1,8 +1,11 @@
 package gemm
 
 import (
+	"os"
 	"sync"
 )
+
+var dbgDirect = map[string]int{"": 0, "1": 1, "0": 2}[os.Getenv("GEMM_DIRECT")]
 
 // view is a Matrix with an origin: element (i, j) is data[base+ro(i)+co(j)].
 type view struct {
@@ -110,6 +113,11 @@ func gemmSerial(kd *kernelDesc, ws *workspace, c, a, b view, m, n, k int, accumu
 	nc := min(kd.nc, roundUp(n, nr))
 	mc := min(kd.mc, roundUp(m, mr))
 	direct := a.plain() && n <= kd.directMaxN && a.rs >= 0 && a.cs >= 0
+	if dbgDirect == 1 {
+		direct = a.plain() && a.rs >= 0 && a.cs >= 0
+	} else if dbgDirect == 2 {
+		direct = false
+	}
 	cDirect := c.cs == 1 && c.rs >= 0
 	ws.bpack = grow(ws.bpack, kc*nc)
 	if !direct {
@@ -254,30 +262,55 @@ func packA(dst []float32, a *view, i0, mc, k0, kc, mr int) {
 					copy(d[p*mr:p*mr+m], a.data[s:s+m])
 				}
 			}
-		case a.colOff == nil:
-			if a.cs == 1 {
-				for t := 0; t < m; t++ {
-					s := a.base + a.ro(i+t) + k0
-					src := a.data[s : s+kc]
-					for p, v := range src {
-						d[p*mr+t] = v
-					}
+		case a.colOff == nil && a.cs == 1:
+			t := 0
+			for ; t+4 <= m; t += 4 {
+				s0 := a.base + a.ro(i+t) + k0
+				s1 := a.base + a.ro(i+t+1) + k0
+				s2 := a.base + a.ro(i+t+2) + k0
+				s3 := a.base + a.ro(i+t+3) + k0
+				r0 := a.data[s0 : s0+kc]
+				r1 := a.data[s1 : s1+kc]
+				r2 := a.data[s2 : s2+kc]
+				r3 := a.data[s3 : s3+kc]
+				r1, r2, r3 = r1[:len(r0)], r2[:len(r0)], r3[:len(r0)]
+				for p, v := range r0 {
+					dd := d[p*mr+t : p*mr+t+4 : p*mr+t+4]
+					dd[0], dd[1], dd[2], dd[3] = v, r1[p], r2[p], r3[p]
 				}
-			} else {
-				for t := 0; t < m; t++ {
-					s := a.base + a.ro(i+t) + k0*a.cs
-					for p := 0; p < kc; p++ {
-						d[p*mr+t] = a.data[s]
-						s += a.cs
-					}
+			}
+			for ; t < m; t++ {
+				s := a.base + a.ro(i+t) + k0
+				for p, v := range a.data[s : s+kc] {
+					d[p*mr+t] = v
+				}
+			}
+		case a.colOff == nil:
+			for t := 0; t < m; t++ {
+				s := a.base + a.ro(i+t) + k0*a.cs
+				for p := 0; p < kc; p++ {
+					d[p*mr+t] = a.data[s]
+					s += a.cs
 				}
 			}
 		default:
 			cols := a.colOff[k0 : k0+kc]
-			for t := 0; t < m; t++ {
+			data := a.data
+			t := 0
+			for ; t+4 <= m; t += 4 {
+				b0 := a.base + a.ro(i+t)
+				b1 := a.base + a.ro(i+t+1)
+				b2 := a.base + a.ro(i+t+2)
+				b3 := a.base + a.ro(i+t+3)
+				for p, o := range cols {
+					dd := d[p*mr+t : p*mr+t+4 : p*mr+t+4]
+					dd[0], dd[1], dd[2], dd[3] = data[b0+o], data[b1+o], data[b2+o], data[b3+o]
+				}
+			}
+			for ; t < m; t++ {
 				r := a.base + a.ro(i+t)
 				for p, o := range cols {
-					d[p*mr+t] = a.data[r+o]
+					d[p*mr+t] = data[r+o]
 				}
 			}
 		}

@@ -1,0 +1,79 @@
+package gemm
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+)
+
+type benchShape struct {
+	name    string
+	m, n, k int
+	aT      bool // A stored transposed (column-major), as in a convolution's kernel gradient
+}
+
+var benchShapes = []benchShape{
+	{name: "dense1024", m: 1024, n: 1024, k: 1024},
+	{name: "conv_M32768_N16_K72", m: 32768, n: 16, k: 72},
+	{name: "conv_M32768_N32_K144", m: 32768, n: 32, k: 144},
+	{name: "conv_M8192_N64_K288", m: 8192, n: 64, k: 288},
+	{name: "conv_M131072_N8_K9", m: 131072, n: 8, k: 9},
+	{name: "kgrad_M144_N32_K131072_AT", m: 144, n: 32, k: 131072, aT: true},
+}
+
+func randSlice(n int) []float32 {
+	rng := rand.New(rand.NewPCG(uint64(n), 3))
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = rng.Float32() - 0.5
+	}
+	return s
+}
+
+func BenchmarkMul(b *testing.B) {
+	defer SetKernel("")
+	for _, kernel := range Kernels() {
+		for _, s := range benchShapes {
+			if kernel == "generic" && s.name != "dense1024" {
+				continue
+			}
+			for _, threads := range []int{1, 2} {
+				b.Run(fmt.Sprintf("%s/%s/t%d", kernel, s.name, threads), func(b *testing.B) {
+					if err := SetKernel(kernel); err != nil {
+						b.Fatal(err)
+					}
+					a := RowMajor(randSlice(s.m*s.k), s.m, s.k)
+					if s.aT {
+						a = ColMajor(a.Data, s.m, s.k)
+					}
+					bm := RowMajor(randSlice(s.k*s.n), s.k, s.n)
+					c := RowMajor(make([]float32, s.m*s.n), s.m, s.n)
+					opt := Options{Threads: threads}
+					Mul(c, a, bm, opt)
+					b.ResetTimer()
+					for b.Loop() {
+						Mul(c, a, bm, opt)
+					}
+					b.ReportMetric(2*float64(s.m)*float64(s.n)*float64(s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
+		}
+	}
+}
+
+func BenchmarkGonum(b *testing.B) {
+	for _, s := range []benchShape{benchShapes[0], benchShapes[3]} {
+		b.Run(s.name, func(b *testing.B) {
+			a := blas32.General{Rows: s.m, Cols: s.k, Stride: s.k, Data: randSlice(s.m * s.k)}
+			bm := blas32.General{Rows: s.k, Cols: s.n, Stride: s.n, Data: randSlice(s.k * s.n)}
+			c := blas32.General{Rows: s.m, Cols: s.n, Stride: s.n, Data: make([]float32, s.m*s.n)}
+			for b.Loop() {
+				blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, a, bm, 0, c)
+			}
+			b.ReportMetric(2*float64(s.m)*float64(s.n)*float64(s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

@@ -1,0 +1,20 @@
+package gemm
+
+import (
+	"testing"
+)
+
+func BenchmarkMicroKernel(b *testing.B) {
+	for _, kd := range append(append([]*kernelDesc{}, avx512Set.tiles...), avx2Set.tiles...) {
+		b.Run(kd.name, func(b *testing.B) {
+			k := 256
+			a := randSlice(kd.mr * k)
+			bb := randSlice(kd.nr * k)
+			c := make([]float32, kd.mr*kd.nr)
+			for b.Loop() {
+				kd.fn(k, a, 1, kd.mr, bb, c, kd.nr, true, kd.mr, kd.nr)
+			}
+			b.ReportMetric(2*float64(kd.mr*kd.nr*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
