@@ -91,6 +91,7 @@ func (ks *kernelSet) choose(n int) *kernelDesc {
 // workspace holds the reusable buffers of one goroutine's share of a product.
 type workspace struct {
 	bpack, apack, aedge, tile, partial []float32
+	runs                               []colRun
 }
 
 var wsPool = sync.Pool{New: func() any { return new(workspace) }}
@@ -136,10 +137,10 @@ func gemmSerial(kd *kernelDesc, ws *workspace, c, a, b view, m, n, k int, accumu
 			for ic := 0; ic < m; ic += mc {
 				mcur := min(mc, m-ic)
 				if !direct {
-					packA(apack, &a, ic, mcur, pc, kcur, mr)
+					packA(apack, &a, ic, mcur, pc, kcur, mr, ws)
 				} else if mcur%mr != 0 {
 					last := mcur / mr * mr
-					packA(aedge, &a, ic+last, mcur-last, pc, kcur, mr)
+					packA(aedge, &a, ic+last, mcur-last, pc, kcur, mr, ws)
 				}
 				for jr := 0; jr < ncur; jr += nr {
 					nn := min(nr, ncur-jr)
@@ -240,9 +241,40 @@ func packB(dst []float32, b *view, k0, kc, j0, nc, nr int) {
 	}
 }
 
+// colRun is a run of columns p0..p0+n-1 of A at consecutive offsets off, off+1, ...
+type colRun struct{ p0, n, off int }
+
+// colRuns splits A's columns k0..k0+kc-1 into runs of consecutive offsets, or returns nil when
+// they are not worth it (short runs or a non-unit plain stride).
+func colRuns(runs []colRun, a *view, k0, kc int) []colRun {
+	runs = runs[:0]
+	if a.colOff == nil {
+		if a.cs != 1 {
+			return nil
+		}
+		return append(runs, colRun{0, kc, k0})
+	}
+	cols := a.colOff[k0 : k0+kc]
+	for p := 0; p < kc; {
+		q := p + 1
+		for q < kc && cols[q] == cols[p]+(q-p) {
+			q++
+		}
+		runs = append(runs, colRun{p, q - p, cols[p]})
+		p = q
+	}
+	if len(runs)*4 > kc {
+		return nil
+	}
+	return runs
+}
+
 // packA packs A[i0:i0+mc, k0:k0+kc] into mr×kc panels (column p of a panel: mr consecutive
 // floats), zero-padding the last panel's rows.
-func packA(dst []float32, a *view, i0, mc, k0, kc, mr int) {
+func packA(dst []float32, a *view, i0, mc, k0, kc, mr int, ws *workspace) {
+	ws.runs = colRuns(ws.runs, a, k0, kc)
+	runs := ws.runs
+	data := a.data
 	for ip := 0; ip < mc; ip += mr {
 		m := min(mr, mc-ip)
 		d := dst[(ip/mr)*kc*mr:][:kc*mr]
@@ -253,49 +285,54 @@ func packA(dst []float32, a *view, i0, mc, k0, kc, mr int) {
 			if a.colOff == nil {
 				s := r0 + k0*a.cs
 				for p := 0; p < kc; p++ {
-					copy(d[p*mr:p*mr+m], a.data[s:s+m])
+					copy(d[p*mr:p*mr+m], data[s:s+m])
 					s += a.cs
 				}
 			} else {
 				for p := 0; p < kc; p++ {
 					s := r0 + a.colOff[k0+p]
-					copy(d[p*mr:p*mr+m], a.data[s:s+m])
+					copy(d[p*mr:p*mr+m], data[s:s+m])
 				}
 			}
-		case a.colOff == nil && a.cs == 1:
+		case runs != nil:
 			t := 0
 			for ; t+4 <= m; t += 4 {
-				s0 := a.base + a.ro(i+t) + k0
-				s1 := a.base + a.ro(i+t+1) + k0
-				s2 := a.base + a.ro(i+t+2) + k0
-				s3 := a.base + a.ro(i+t+3) + k0
-				r0 := a.data[s0 : s0+kc]
-				r1 := a.data[s1 : s1+kc]
-				r2 := a.data[s2 : s2+kc]
-				r3 := a.data[s3 : s3+kc]
-				r1, r2, r3 = r1[:len(r0)], r2[:len(r0)], r3[:len(r0)]
-				for p, v := range r0 {
-					dd := d[p*mr+t : p*mr+t+4 : p*mr+t+4]
-					dd[0], dd[1], dd[2], dd[3] = v, r1[p], r2[p], r3[p]
+				b0 := a.base + a.ro(i+t)
+				b1 := a.base + a.ro(i+t+1)
+				b2 := a.base + a.ro(i+t+2)
+				b3 := a.base + a.ro(i+t+3)
+				for _, r := range runs {
+					r0 := data[b0+r.off : b0+r.off+r.n]
+					r1 := data[b1+r.off : b1+r.off+r.n]
+					r2 := data[b2+r.off : b2+r.off+r.n]
+					r3 := data[b3+r.off : b3+r.off+r.n]
+					r1, r2, r3 = r1[:len(r0)], r2[:len(r0)], r3[:len(r0)]
+					dr := d[r.p0*mr:]
+					for p, v := range r0 {
+						dd := dr[p*mr+t : p*mr+t+4 : p*mr+t+4]
+						dd[0], dd[1], dd[2], dd[3] = v, r1[p], r2[p], r3[p]
+					}
 				}
 			}
 			for ; t < m; t++ {
-				s := a.base + a.ro(i+t) + k0
-				for p, v := range a.data[s : s+kc] {
-					d[p*mr+t] = v
+				b0 := a.base + a.ro(i+t)
+				for _, r := range runs {
+					dr := d[r.p0*mr:]
+					for p, v := range data[b0+r.off : b0+r.off+r.n] {
+						dr[p*mr+t] = v
+					}
 				}
 			}
 		case a.colOff == nil:
 			for t := 0; t < m; t++ {
 				s := a.base + a.ro(i+t) + k0*a.cs
 				for p := 0; p < kc; p++ {
-					d[p*mr+t] = a.data[s]
+					d[p*mr+t] = data[s]
 					s += a.cs
 				}
 			}
 		default:
 			cols := a.colOff[k0 : k0+kc]
-			data := a.data
 			t := 0
 			for ; t+4 <= m; t += 4 {
 				b0 := a.base + a.ro(i+t)
