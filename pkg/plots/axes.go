@@ -321,7 +321,7 @@ func (a *Axes) draw(dc *drawCtx, c draw.Canvas) (drawn, error) {
 			lp := &linePlotter{l: l, th: th, color: col, marker: m, yNorm: func(v float64) float64 { return p.Y.Norm(v) },
 				logX: a.LogX, logY: a.LogY, yFloor: p.Y.Min}
 			if l.RightAxis {
-				lp.yNorm, lp.logY, lp.yFloor = y2.norm, a.LogY2, y2lo
+				lp.yNorm, lp.right, lp.logY, lp.yFloor = y2.norm, true, a.LogY2, y2lo
 			}
 			p.Add(lp)
 			occ = append(occ, lp)

@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -240,7 +241,10 @@ func (hl *Hist) extend(sx, sy *span, logX, logY bool) {
 	}
 }
 
-// histPlotter draws a Hist layer.
+// histPlotter draws a Hist layer with gonum's plotters: the step outline as a plotter.Line and,
+// when filled, the area under it as one plotter.Polygon. (plotter.Histogram fills one rectangle
+// per bin, and the anti-aliased edges of neighbouring translucent rectangles leave light seams
+// between the bins in PNG output; it also strokes every bin's edges.)
 type histPlotter struct {
 	hl    *Hist
 	th    *Theme
@@ -249,17 +253,25 @@ type histPlotter struct {
 	floor float64 // the y axis minimum: where bars start
 }
 
-// outline returns the step outline of the histogram in canvas coordinates.
-func (hp *histPlotter) outline(c draw.Canvas, p *plot.Plot) []vg.Point {
+// steps returns the step outline of the histogram in data coordinates.
+func (hp *histPlotter) steps() plotter.XYs {
 	e := hp.hl.H.Edges()
 	ys := hp.heights()
-	yc := func(v float64) vg.Length { return c.Y(p.Y.Norm(v)) }
-	xc := func(v float64) vg.Length { return c.X(p.X.Norm(v)) }
-	pts := []vg.Point{{X: xc(e[0]), Y: yc(hp.floor)}}
+	pts := plotter.XYs{{X: e[0], Y: hp.floor}}
 	for i, y := range ys {
-		pts = append(pts, vg.Point{X: xc(e[i]), Y: yc(y)}, vg.Point{X: xc(e[i+1]), Y: yc(y)})
+		pts = append(pts, plotter.XY{X: e[i], Y: y}, plotter.XY{X: e[i+1], Y: y})
 	}
-	return append(pts, vg.Point{X: xc(e[len(e)-1]), Y: yc(hp.floor)})
+	return append(pts, plotter.XY{X: e[len(e)-1], Y: hp.floor})
+}
+
+// outline returns the step outline of the histogram in canvas coordinates.
+func (hp *histPlotter) outline(c draw.Canvas, p *plot.Plot) []vg.Point {
+	xys := hp.steps()
+	pts := make([]vg.Point, len(xys))
+	for i, v := range xys {
+		pts[i] = vg.Point{X: c.X(p.X.Norm(v.X)), Y: c.Y(p.Y.Norm(v.Y))}
+	}
+	return pts
 }
 
 // heights returns bar heights with empty bins at the floor (needed on log axes).
@@ -275,13 +287,11 @@ func (hp *histPlotter) heights() []float64 {
 
 // Plot implements plot.Plotter.
 func (hp *histPlotter) Plot(c draw.Canvas, p *plot.Plot) {
-	pts := hp.outline(c, p)
 	if hp.hl.Filled {
-		if poly := c.ClipPolygonXY(pts); len(poly) >= 3 {
-			c.FillPolygon(withAlpha(hp.color, hp.th.BandAlpha+0.13), poly)
-		}
+		fill := &plotter.Polygon{XYs: []plotter.XYs{hp.steps()}, Color: withAlpha(hp.color, hp.th.BandAlpha+0.13)}
+		fill.Plot(c, p)
 	}
-	c.StrokeLines(lineStyle(hp.color, hp.th.LineWidth), c.ClipLinesXY(pts)...)
+	(&plotter.Line{XYs: hp.steps(), LineStyle: lineStyle(hp.color, hp.th.LineWidth)}).Plot(c, p)
 }
 
 // occupied returns points along the outline (for legend placement).

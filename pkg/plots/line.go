@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -160,54 +162,62 @@ func (s *span) add(v float64) {
 	s.n++
 }
 
-// linePlotter draws a Line inside a gonum plot. yNorm maps y values to [0, 1] along the y axis it
-// belongs to (the left axis, or the secondary right axis).
+// linePlotter draws a Line inside a gonum plot with gonum's plotters: plotter.Polygon for the
+// band, plotter.Line for the curve and plotter.Scatter for the markers, one of each per run of
+// drawable points (gonum's plotters do not break a curve at NaN). yNorm maps y values to [0, 1]
+// along the y axis the line belongs to (the left axis, or the secondary right axis, whose values
+// are mapped into the left axis's coordinates since gonum plotters know one y axis).
 type linePlotter struct {
 	l      *Line
 	th     *Theme
 	color  color.Color
 	marker Marker
 	yNorm  func(float64) float64
+	right  bool // against the secondary right axis
 	logX   bool
 	logY   bool
 	yFloor float64 // replaces non-positive band limits on a log axis
 }
 
-// runs splits the line into runs of consecutive drawable points, in canvas coordinates.
-func (lp *linePlotter) runs(c draw.Canvas, p *plot.Plot) (pts [][]vg.Point, idx [][]int) {
+// runs returns the indices of the runs of consecutive drawable points.
+func (lp *linePlotter) runs() (idx [][]int) {
 	x := lp.l.xs()
-	var cur []vg.Point
-	var curIdx []int
-	flush := func() {
-		if len(cur) > 0 {
-			pts = append(pts, cur)
-			idx = append(idx, curIdx)
-			cur, curIdx = nil, nil
-		}
-	}
+	var cur []int
 	var s span
 	for i, y := range lp.l.Y {
 		if !s.ok(x[i], lp.logX) || !s.ok(y, lp.logY) {
-			flush()
+			if len(cur) > 0 {
+				idx, cur = append(idx, cur), nil
+			}
 			continue
 		}
-		cur = append(cur, vg.Point{X: c.X(p.X.Norm(x[i])), Y: c.Y(lp.yNorm(y))})
-		curIdx = append(curIdx, i)
+		cur = append(cur, i)
 	}
-	flush()
-	return pts, idx
+	if len(cur) > 0 {
+		idx = append(idx, cur)
+	}
+	return idx
+}
+
+// leftY returns the value on p's y axis at the height of y on the line's own axis.
+func (lp *linePlotter) leftY(p *plot.Plot, y float64) float64 {
+	if !lp.right {
+		return y
+	}
+	t := lp.yNorm(y)
+	if _, ok := p.Y.Scale.(plot.LogScale); ok {
+		return p.Y.Min * math.Pow(p.Y.Max/p.Y.Min, t)
+	}
+	return p.Y.Min + t*(p.Y.Max-p.Y.Min)
 }
 
 // Plot implements plot.Plotter.
 func (lp *linePlotter) Plot(c draw.Canvas, p *plot.Plot) {
-	pts, idx := lp.runs(c, p)
-	l := lp.l
+	l, x := lp.l, lp.l.xs()
+	runs := lp.runs()
 	if l.Std != nil || l.Lower != nil {
-		fill := withAlpha(lp.color, lp.th.BandAlpha)
-		x := l.xs()
-		for _, run := range idx {
-			var poly []vg.Point
-			var lower []vg.Point
+		for _, run := range runs {
+			var upper, lower plotter.XYs
 			for _, i := range run {
 				lo, hi, _ := l.band(i)
 				if lp.logY {
@@ -216,46 +226,40 @@ func (lp *linePlotter) Plot(c draw.Canvas, p *plot.Plot) {
 				if math.IsNaN(lo) || math.IsNaN(hi) {
 					continue
 				}
-				px := c.X(p.X.Norm(x[i]))
-				poly = append(poly, vg.Point{X: px, Y: c.Y(lp.yNorm(hi))})
-				lower = append(lower, vg.Point{X: px, Y: c.Y(lp.yNorm(lo))})
+				upper = append(upper, plotter.XY{X: x[i], Y: lp.leftY(p, hi)})
+				lower = append(lower, plotter.XY{X: x[i], Y: lp.leftY(p, lo)})
 			}
-			for j := len(lower) - 1; j >= 0; j-- {
-				poly = append(poly, lower[j])
-			}
-			if len(poly) >= 3 {
-				if clipped := c.ClipPolygonXY(poly); len(clipped) >= 3 {
-					c.FillPolygon(fill, clipped)
-				}
+			slices.Reverse(lower)
+			if len(upper)+len(lower) >= 3 {
+				band := &plotter.Polygon{XYs: []plotter.XYs{append(upper, lower...)}, Color: withAlpha(lp.color, lp.th.BandAlpha)}
+				band.Plot(c, p)
 			}
 		}
 	}
-	if !l.NoLine {
-		sty := l.lineStyleOf(lp.th, lp.color)
-		for _, run := range pts {
-			if len(run) > 1 {
-				c.StrokeLines(sty, c.ClipLinesXY(run)...)
-			}
+	for _, run := range runs {
+		xys := make(plotter.XYs, len(run))
+		for k, i := range run {
+			xys[k] = plotter.XY{X: x[i], Y: lp.leftY(p, l.Y[i])}
 		}
-	}
-	if g := lp.marker.glyph(); g != nil {
-		gs := draw.GlyphStyle{Color: lp.color, Radius: lp.th.MarkerRadius, Shape: g}
-		for _, run := range pts {
-			for _, pt := range run {
-				if c.Contains(pt) {
-					c.DrawGlyph(gs, pt)
-				}
-			}
+		if !l.NoLine && len(xys) > 1 {
+			(&plotter.Line{XYs: xys, LineStyle: l.lineStyleOf(lp.th, lp.color)}).Plot(c, p)
+		}
+		if g := lp.marker.glyph(); g != nil {
+			(&plotter.Scatter{XYs: xys, GlyphStyle: draw.GlyphStyle{Color: lp.color, Radius: lp.th.MarkerRadius, Shape: g}}).Plot(c, p)
 		}
 	}
 }
 
 // occupied returns points along the drawn curve, spaced at most 3 pt apart (for legend placement).
 func (lp *linePlotter) occupied(c draw.Canvas, p *plot.Plot) []vg.Point {
-	pts, _ := lp.runs(c, p)
+	x := lp.l.xs()
 	var out []vg.Point
-	for _, run := range pts {
-		out = append(out, densify(run, !lp.l.NoLine)...)
+	for _, run := range lp.runs() {
+		pts := make([]vg.Point, len(run))
+		for k, i := range run {
+			pts[k] = vg.Point{X: c.X(p.X.Norm(x[i])), Y: c.Y(lp.yNorm(lp.l.Y[i]))}
+		}
+		out = append(out, densify(pts, !lp.l.NoLine)...)
 	}
 	return out
 }
