@@ -1,11 +1,8 @@
 package gemm
 
 import (
-	"os"
 	"sync"
 )
-
-var dbgDirect = map[string]int{"": 0, "1": 1, "0": 2}[os.Getenv("GEMM_DIRECT")]
 
 // view is a Matrix with an origin: element (i, j) is data[base+ro(i)+co(j)].
 type view struct {
@@ -114,11 +111,6 @@ func gemmSerial(kd *kernelDesc, ws *workspace, c, a, b view, m, n, k int, accumu
 	nc := min(kd.nc, roundUp(n, nr))
 	mc := min(kd.mc, roundUp(m, mr))
 	direct := a.plain() && n <= kd.directMaxN && a.rs >= 0 && a.cs >= 0
-	if dbgDirect == 1 {
-		direct = a.plain() && a.rs >= 0 && a.cs >= 0
-	} else if dbgDirect == 2 {
-		direct = false
-	}
 	cDirect := c.cs == 1 && c.rs >= 0
 	ws.bpack = grow(ws.bpack, kc*nc)
 	if !direct {
@@ -207,9 +199,27 @@ func packB(dst []float32, b *view, k0, kc, j0, nc, nr int) {
 			c0 := b.base + b.co(j)
 			if b.rowOff == nil {
 				s := c0 + k0*b.rs
-				for p := 0; p < kc; p++ {
-					copy(d[p*nr:p*nr+n], b.data[s:s+n])
-					s += b.rs
+				switch {
+				case n == 32 && nr == 32:
+					for p := 0; p < kc; p++ {
+						*(*[32]float32)(d[p*32:]) = *(*[32]float32)(b.data[s:])
+						s += b.rs
+					}
+				case n == 16 && nr == 16:
+					for p := 0; p < kc; p++ {
+						*(*[16]float32)(d[p*16:]) = *(*[16]float32)(b.data[s:])
+						s += b.rs
+					}
+				case n == 8 && nr == 8:
+					for p := 0; p < kc; p++ {
+						*(*[8]float32)(d[p*8:]) = *(*[8]float32)(b.data[s:])
+						s += b.rs
+					}
+				default:
+					for p := 0; p < kc; p++ {
+						copy(d[p*nr:p*nr+n], b.data[s:s+n])
+						s += b.rs
+					}
 				}
 			} else {
 				for p := 0; p < kc; p++ {
@@ -284,6 +294,16 @@ func packA(dst []float32, a *view, i0, mc, k0, kc, mr int, ws *workspace) {
 			r0 := a.base + a.ro(i)
 			if a.colOff == nil {
 				s := r0 + k0*a.cs
+				if m <= 16 {
+					for p := 0; p < kc; p++ {
+						dd := d[p*mr : p*mr+m]
+						for t, v := range data[s : s+m] {
+							dd[t] = v
+						}
+						s += a.cs
+					}
+					break
+				}
 				for p := 0; p < kc; p++ {
 					copy(d[p*mr:p*mr+m], data[s:s+m])
 					s += a.cs

@@ -48,7 +48,7 @@ func ymm6x16(k int, a []float32, rs, cs int, b, c []float32, ldc int, acc bool, 
 var avx512Set = &kernelSet{name: "avx512", tiles: []*kernelDesc{
 	{name: "avx512x28x8", mr: 28, nr: 8, kc: 256, mc: 1008, nc: 4096, partialN: true, directMaxN: 1 << 30, fn: ymm28x8},
 	{name: "avx512x28x16", mr: 28, nr: 16, kc: 256, mc: 1008, nc: 4096, partialN: true, directMaxN: 1 << 30, fn: zmm28x16},
-	{name: "avx512x14x32", mr: 14, nr: 32, kc: 256, mc: 1008, nc: 4096, partialN: true, directMaxN: 128, fn: zmm14x32},
+	{name: "avx512x14x32", mr: 14, nr: 32, kc: 320, mc: 1008, nc: 4096, partialN: true, directMaxN: 128, fn: zmm14x32},
 }}
 
 var avx2Set = &kernelSet{name: "avx2", tiles: []*kernelDesc{
