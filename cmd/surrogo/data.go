@@ -72,6 +72,9 @@ $GOMLX_BACKEND (pure Go by default; stablehlo:cuda on a GPU). Both stop at --tol
 	if *recipe == "" || *out == "" {
 		return badInputf("--recipe and --out are required (see --help)")
 	}
+	if err := checkOutDir("--out", *out); err != nil {
+		return err
+	}
 	spec, err := paperSpec(*recipe, *sc, *seed)
 	if err != nil {
 		return badInput(err)
@@ -116,12 +119,18 @@ $GOMLX_BACKEND (pure Go by default; stablehlo:cuda on a GPU). Both stop at --tol
 	if !*quiet {
 		opt.Progress = dataStderr
 	}
+	if pid, locked := datastore.LockedBy(*out); locked {
+		return badInputf("--out: %v", &datastore.LockedError{Dir: *out, PID: pid})
+	}
 	fmt.Fprintf(dataStdout, "data set %s: %s\n", spec.ID(), spec.Describe())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	res, err := datastore.Generate(ctx, spec, *out, opt)
+	if errors.Is(err, datastore.ErrWrongDir) {
+		return badInputf("--out: %v", err)
+	}
 	if err != nil {
-		return err
+		return lockedInput("--out", err)
 	}
 	man := res.Manifest
 	fmt.Fprintf(dataStdout, "%s: %d configurations in %d shards (%d reused, %d generated: %d solves in %s",
@@ -189,7 +198,7 @@ a shard is corrupt, truncated or missing.`)
 		return err
 	}
 	if fs.NArg() != 1 {
-		return badInputf("data info: want the cache directory DIR (see --help)")
+		return badInputf("want the cache directory DIR (see --help)")
 	}
 	dir := fs.Arg(0)
 	st, err := datastore.Open(dir)
@@ -294,12 +303,15 @@ scale. The format follows the extension of F: .png, .svg or .pdf.`)
 		return err
 	}
 	if fs.NArg() != 1 || *out == "" {
-		return badInputf("data show: want the cache directory DIR and --out F.png (see --help)")
+		return badInputf("want the cache directory DIR and --out F.png (see --help)")
 	}
 	switch strings.ToLower(filepath.Ext(*out)) {
 	case ".png", ".svg", ".pdf":
 	default:
 		return badInputf("--out: %q: want a .png, .svg or .pdf file", *out)
+	}
+	if err := checkOutFile("--out", *out); err != nil {
+		return err
 	}
 	st, err := datastore.Open(fs.Arg(0))
 	if err != nil {

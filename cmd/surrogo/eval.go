@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -10,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/surrogo/surrogo/pkg/backend"
+	"github.com/surrogo/surrogo/pkg/datastore"
 	"github.com/surrogo/surrogo/pkg/training"
 )
 
@@ -56,12 +58,47 @@ another copy of it. The backend is $GOMLX_BACKEND (default: the extended pure-Go
 	if *preds < 0 {
 		return badInputf("--predictions: must be >= 0, got %d", *preds)
 	}
+	if fi, err := os.Stat(*run); err != nil || !fi.IsDir() {
+		return badInputf("--run: %s is not a run directory (made by surrogo train)", *run)
+	}
 	cfg, err := training.ReadConfig(*run)
 	if err != nil {
-		return badInput(err)
+		return badInputf("--run: %v", err)
 	}
 	if *split == "" {
 		*split = cfg.Data.Test
+	}
+	path := *out
+	if path == "" {
+		path = filepath.Join(*run, "eval-"+strings.ReplaceAll(*split, "/", "-")+".json")
+	}
+	if err := checkOutFile("--out", path); err != nil {
+		return err
+	}
+	if *predDir != "" {
+		if err := checkOutDir("--predictions-dir", *predDir); err != nil {
+			return err
+		}
+	}
+	// The data: the run's data set, a subset of it, and the model's lattice.
+	dc := cfg.Data
+	if *dataDir != "" {
+		dc.Dir = *dataDir
+	}
+	data, err := training.OpenData(dc)
+	if err != nil {
+		return badInputf("--data: %v", err)
+	}
+	if data.Source.N() != cfg.Model.Size {
+		return badInputf("--data: the data's lattice is %d x %d, the model's %d x %d", data.Source.N(), data.Source.N(), cfg.Model.Size, cfg.Model.Size)
+	}
+	if sub, err := data.Subset(*split); err != nil {
+		return badInputf("--split: %v", err)
+	} else if len(sub.Indices) == 0 {
+		return badInputf("--split: subset %q is empty", *split)
+	}
+	if pid, locked := datastore.LockedBy(*run); locked {
+		fmt.Fprintf(os.Stderr, "surrogo eval: warning: %s is being trained now (by pid %d): evaluating its %s checkpoint as it is at this moment\n", *run, pid, *which)
 	}
 	b, err := backend.New()
 	if err != nil {
@@ -76,12 +113,11 @@ another copy of it. The backend is $GOMLX_BACKEND (default: the extended pure-Go
 		opt.Progress = os.Stderr
 	}
 	rep, err := training.Evaluate(ctx, *run, opt)
-	if err != nil {
+	switch {
+	case errors.Is(err, training.ErrNoModel), errors.Is(err, training.ErrConfigMismatch), errors.Is(err, training.ErrDataMismatch):
+		return badInputf("--run: %v", err)
+	case err != nil:
 		return err
-	}
-	path := *out
-	if path == "" {
-		path = filepath.Join(*run, "eval-"+strings.ReplaceAll(*split, "/", "-")+".json")
 	}
 	if err := rep.WriteFile(path); err != nil {
 		return err

@@ -32,15 +32,29 @@ surrogo figures). The notebook of each figure calls the same code.`)
 		return err
 	}
 	if fs.NArg() == 0 {
-		return badInputf("figure: no figure identifier given (see surrogo figures)")
+		return badInputf("no figure identifier given (see surrogo figures)")
 	}
 	opt := figures.Options{Force: *force, Seed: *seed, Root: *dir, Via: "cli"}
 	if *sc != "" {
 		s, err := scale.Parse(*sc)
 		if err != nil {
-			return badInput(err)
+			return badInputf("--scale: %v", err)
 		}
 		opt.Scale = s
+	} else if _, err := scale.FromEnv(); err != nil {
+		return badInput(err)
+	}
+	if *force && *renderOnly {
+		return badInputf("--force and --render-only: --force recomputes, --render-only only redraws; give one")
+	}
+	if *dir != "" {
+		if err := checkOutDir("--figures-dir", *dir); err != nil {
+			return err
+		}
+	} else if env := os.Getenv(figures.EnvFiguresDir); env != "" {
+		if err := checkOutDir("$"+figures.EnvFiguresDir, env); err != nil {
+			return err
+		}
 	}
 	for _, id := range fs.Args() {
 		if _, err := figures.CatalogEntry(id); err != nil {

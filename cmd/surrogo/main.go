@@ -15,9 +15,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/surrogo/surrogo/pkg/datastore"
 )
 
 // command is one subcommand of surrogo. Each file of this package registers its commands
@@ -55,6 +58,22 @@ func badInput(err error) error {
 // badInputf formats a usage error (exit status 2).
 func badInputf(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
+// reportedError is an error that the command has already reported (in its log): surrogo exits
+// with status 1 for it without printing it again.
+type reportedError struct{ err error }
+
+func (e reportedError) Error() string { return e.err.Error() }
+func (e reportedError) Unwrap() error { return e.err }
+
+// oneLine joins the lines of a message with "; ", so that a usage error is one line.
+func oneLine(msg string) string {
+	lines := strings.Split(strings.TrimSpace(msg), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+	}
+	return strings.Join(lines, "; ")
+}
+
 // newFlags returns a flag set for command name whose -h/--help output shows the usage line,
 // the description and every flag with its default.
 func newFlags(name, usage, description string) *flag.FlagSet {
@@ -73,19 +92,64 @@ func newFlags(name, usage, description string) *flag.FlagSet {
 // parseFlags parses args with fs. It returns errHelp after printing the help for -h/--help,
 // and a usage error for a bad flag or unexpected positional arguments when maxArgs >= 0.
 func parseFlags(fs *flag.FlagSet, args []string, maxArgs int) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) { // the flag package has printed the usage
+	usage := fs.Usage
+	fs.Usage = func() {} // the flag package calls it on every error: print it for -h/--help only
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage()
 			return errHelp
 		}
-		return badInputf("%s: %v (see --help)", fs.Name(), err)
+		return badInputf("%v (see --help)", err)
 	}
 	if maxArgs >= 0 && fs.NArg() > maxArgs {
-		return badInputf("%s: unexpected arguments %q (see --help)", fs.Name(), fs.Args()[maxArgs:])
+		return badInputf("unexpected arguments %q (see --help)", fs.Args()[maxArgs:])
 	}
 	return nil
 }
 
 var errHelp = errors.New("help shown")
+
+// Every command validates all of its inputs (flags, files, environment) before it does any
+// work: an invalid input is a usage error (exit status 2) whose one-line message names it. The
+// helpers below are the checks shared by several commands.
+
+// checkOutDir refuses an output directory that exists as something else than a directory, or
+// whose path cannot be a directory (a parent is a file).
+func checkOutDir(flagName, dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case err == nil && !fi.IsDir():
+		return badInputf("%s: %s is a file, not a directory", flagName, dir)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return badInputf("%s: %s cannot be a directory: %v", flagName, dir, errors.Unwrap(err))
+	}
+	return nil
+}
+
+// checkOutFile refuses an output file that exists as a directory, or whose path cannot be a file
+// (a parent is a file).
+func checkOutFile(flagName, path string) error {
+	fi, err := os.Stat(path)
+	switch {
+	case err == nil && fi.IsDir():
+		return badInputf("%s: %s is a directory, not a file", flagName, path)
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return badInputf("%s: %s cannot be written: %v", flagName, path, errors.Unwrap(err))
+	}
+	return nil
+}
+
+// lockedInput turns the error of a writer that found its directory locked by another process
+// (datastore.LockedError) into a usage error; other errors are returned as they are.
+func lockedInput(flagName string, err error) error {
+	var le *datastore.LockedError
+	if errors.As(err, &le) {
+		return badInputf("%s: %v", flagName, le)
+	}
+	return err
+}
 
 func main() {
 	os.Exit(run(os.Args[1:]))
@@ -124,8 +188,10 @@ func run(args []string) int {
 	case err == nil || errors.Is(err, errHelp):
 		return 0
 	case errors.As(err, new(usageError)):
-		fmt.Fprintf(os.Stderr, "surrogo %s: %v\n", cmd.name, err)
+		fmt.Fprintf(os.Stderr, "surrogo %s: %s\n", cmd.name, oneLine(err.Error()))
 		return 2
+	case errors.As(err, new(reportedError)):
+		return 1
 	default:
 		fmt.Fprintf(os.Stderr, "surrogo %s: %v\n", cmd.name, err)
 		return 1

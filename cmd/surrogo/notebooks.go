@@ -33,11 +33,14 @@ notebooks/README.md is regenerated. Needs Jupyter, GoNB's kernel and gopls/goimp
 	if err := parseFlags(fs, reorderFlags(args), -1); err != nil {
 		return err
 	}
+	if *timeout <= 0 {
+		return badInputf("--cell-timeout: must be positive, got %s", *timeout)
+	}
 	s := scale.Default
 	if *sc != "" {
 		var err error
 		if s, err = scale.Parse(*sc); err != nil {
-			return badInput(err)
+			return badInputf("--scale: %v", err)
 		}
 	} else if env, err := scale.FromEnv(); err == nil {
 		s = env
@@ -47,6 +50,9 @@ notebooks/README.md is regenerated. Needs Jupyter, GoNB's kernel and gopls/goimp
 	nbDir, err := notebooksDir(*dir)
 	if err != nil {
 		return err
+	}
+	if fi, err := os.Stat(nbDir); err != nil || !fi.IsDir() {
+		return badInputf("--dir: %s is not a directory of notebooks", nbDir)
 	}
 	if err := notebook.Check(); err != nil {
 		return err

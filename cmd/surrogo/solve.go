@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/surrogo/surrogo/pkg/atomicfile"
 	"github.com/surrogo/surrogo/pkg/dataset"
@@ -51,6 +54,19 @@ D = 1, gamma = 1/400, the relaxation model, normalized.`)
 	if *out == "" {
 		return badInputf("--out DIR is required")
 	}
+	if err := checkOutDir("--out", *out); err != nil {
+		return err
+	}
+	switch {
+	case math.IsNaN(*tol) || *tol < 0 || *tol >= 1:
+		return badInputf("--tol: want a relative residual in (0, 1) (0 for the default %g), got %g", solver.DefaultTol, *tol)
+	case *workers < 0:
+		return badInputf("--workers: must be non-negative (0: all cores), got %d", *workers)
+	}
+	m, err := solver.ParseMethod(*method)
+	if err != nil {
+		return badInputf("--method: %v", err)
+	}
 	var p solver.Problem
 	if *config != "" {
 		var conflict []string
@@ -65,20 +81,25 @@ D = 1, gamma = 1/400, the relaxation model, normalized.`)
 		}
 		data, err := os.ReadFile(*config)
 		if err != nil {
-			return badInput(err)
+			return badInputf("--config: %v", err)
 		}
 		if p, err = solver.ParseProblem(data); err != nil {
-			return badInputf("%s: %v", *config, err)
+			return badInputf("--config %s: %v", *config, err)
+		}
+		if err := checkSolveMemory("--config "+*config+": n", p.N, m); err != nil {
+			return err
 		}
 	} else {
+		if *n < solver.MinN {
+			return badInputf("--n: lattice size %d is below the minimum %d", *n, solver.MinN)
+		}
+		if err := checkSolveMemory("--n", *n, m); err != nil {
+			return err
+		}
 		var err error
 		if p, err = randomProblem(*n, *k, *seed, *model); err != nil {
 			return badInput(err)
 		}
-	}
-	m, err := solver.ParseMethod(*method)
-	if err != nil {
-		return badInput(err)
 	}
 	res, err := solver.Solve(p, solver.Options{Tol: *tol, Method: m, Workers: *workers})
 	if err != nil {
@@ -116,6 +137,68 @@ D = 1, gamma = 1/400, the relaxation model, normalized.`)
 	return nil
 }
 
+// checkSolveMemory refuses a lattice whose solve would not fit in the memory available now
+// (MemAvailable of /proc/meminfo, where there is one), naming the input flagName.
+func checkSolveMemory(flagName string, n int, m solver.Method) error {
+	need := solver.MemoryEstimate(n, m)
+	avail, ok := memAvailable()
+	if !ok || need <= avail/10*9 {
+		return nil
+	}
+	return badInputf("%s: a %d x %d lattice needs about %s of memory to solve, more than the %s available on this machine (MemAvailable); use a smaller lattice",
+		flagName, n, n, formatBytes(need), formatBytes(avail))
+}
+
+// memAvailable returns the memory available for new allocations, from /proc/meminfo.
+func memAvailable() (int64, bool) {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemAvailable:"); ok {
+			f := strings.Fields(rest)
+			if len(f) == 0 {
+				return 0, false
+			}
+			kb, err := strconv.ParseInt(f[0], 10, 64)
+			if err != nil {
+				return 0, false
+			}
+			return kb << 10, true
+		}
+	}
+	return 0, false
+}
+
+// maxImageCells is the largest lattice side drawn cell for cell in field.png; larger fields are
+// averaged over blocks of cells to at most this many per side.
+const maxImageCells = 1024
+
+// downsample averages an n x n field over k x k blocks (the last ones partial) when n is above
+// maxImageCells; it returns the field, its side and k.
+func downsample(field []float64, n int) ([]float64, int, int) {
+	if n <= maxImageCells {
+		return field, n, 1
+	}
+	k := (n + maxImageCells - 1) / maxImageCells
+	m := (n + k - 1) / k
+	out := make([]float64, m*m)
+	count := make([]float64, m*m)
+	for i := 0; i < n; i++ {
+		row := field[i*n : i*n+n]
+		o := (i / k) * m
+		for j, v := range row {
+			out[o+j/k] += v
+			count[o+j/k]++
+		}
+	}
+	for i := range out {
+		out[i] /= count[i]
+	}
+	return out, m, k
+}
+
 // randomProblem draws configuration 0 of a custom data set with k sources (the papers'
 // recipe: radius 5, integer centres fully inside, one value 1, the others uniform in (0, 1]).
 func randomProblem(n, k int, seed uint64, model string) (solver.Problem, error) {
@@ -128,7 +211,7 @@ func randomProblem(n, k int, seed uint64, model string) (solver.Problem, error) 
 	}
 	spec, err := dataset.Custom(seed, n, int(solver.PaperRadius), k, k, 2)
 	if err != nil {
-		return solver.Problem{}, err
+		return solver.Problem{}, fmt.Errorf("--n/--sources: %w", err)
 	}
 	spec.Model = m
 	spec.Normalize = m == solver.Relaxation
@@ -136,15 +219,24 @@ func randomProblem(n, k int, seed uint64, model string) (solver.Problem, error) 
 }
 
 func drawSolution(path string, p solver.Problem, res *solver.Result) error {
-	in := plots.NewHeatmap(res.Input)
+	input, _, k := downsample(res.Input, p.N)
+	fieldData, _, _ := downsample(res.Field, p.N)
+	unit := "cells"
+	if k > 1 {
+		unit = fmt.Sprintf("blocks of %dx%d cells", k, k)
+	}
+	in := plots.NewHeatmap(input)
 	in.Title = fmt.Sprintf("input a (%d sources)", len(p.Sources))
-	in.XLabel, in.YLabel = "x (cells)", "y (cells)"
+	in.XLabel, in.YLabel = "x ("+unit+")", "y ("+unit+")"
 	in.Color.Label = "a"
-	field := plots.NewHeatmap(res.Field)
+	field := plots.NewHeatmap(fieldData)
 	field.Title = fmt.Sprintf("steady state c (%s)", p.Model)
-	field.XLabel, field.YLabel = "x (cells)", "y (cells)"
+	field.XLabel, field.YLabel = "x ("+unit+")", "y ("+unit+")"
 	field.Color.Label = "c"
 	fig := plots.NewFigure(1, 2, in, field)
 	fig.Grid.Title = fmt.Sprintf("%dx%d lattice, D = %g, gamma = %g", p.N, p.N, p.D, p.Gamma)
+	if k > 1 {
+		fig.Grid.Title += fmt.Sprintf(" (drawn as %dx%d block means)", k, k)
+	}
 	return fig.Save(path)
 }

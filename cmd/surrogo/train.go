@@ -6,14 +6,17 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/surrogo/surrogo/pkg/backend"
 	"github.com/surrogo/surrogo/pkg/codename"
+	"github.com/surrogo/surrogo/pkg/dataset"
 	"github.com/surrogo/surrogo/pkg/datastore"
 	"github.com/surrogo/surrogo/pkg/loss"
 	"github.com/surrogo/surrogo/pkg/models"
@@ -62,7 +65,7 @@ on a GPU).`)
 	dataDir := fs.String("data", "", "data-set cache directory (made by surrogo data gen) (required)")
 	scaleName := fs.String("scale", "", "scale: smoke, cpu, gpu or paper (default $SURROGO_SCALE, else cpu)")
 	out := fs.String("out", "", "run directory (required)")
-	configFile := fs.String("config", "", "start from this configuration file (e.g. another run's config.json)")
+	configFile := fs.String("config", "", "start from this configuration file (e.g. another run's config.json, or a checkpoint RUN/checkpoints/*.ckpt)")
 	force := fs.Bool("force", false, "discard a run in --out that has another configuration")
 	maxTime := fs.Duration("max-time", 0, "pause (saving the state) after this long, e.g. 9m; rerun to continue")
 	printConfig := fs.Bool("print-config", false, "print the resolved configuration and exit without training")
@@ -125,21 +128,46 @@ on a GPU).`)
 	if *out == "" {
 		return badInputf("--out RUN is required (see --help)")
 	}
+	if err := checkOutDir("--out", *out); err != nil {
+		return err
+	}
+	if *maxTime < 0 {
+		return badInputf("--max-time: must be positive (or 0 for no limit), got %s", *maxTime)
+	}
+	if err := checkFloatFlags(fs, set); err != nil {
+		return err
+	}
+	if set["checkpoint-interval"] && *ckptInterval < 0 {
+		return badInputf("--checkpoint-interval: must be positive (or 0 for epoch ends only), got %s", *ckptInterval)
+	}
+	if set["width"] && *width < 1 {
+		return badInputf("--width: must be at least 1 (the papers' width is %d), got %d", models.PaperWidth, *width)
+	}
+	if set["leaky-slope"] && !(*slope > 0) {
+		return badInputf("--leaky-slope: must be positive (the papers' slope is %g), got %g", models.PaperLeakySlope, *slope)
+	}
 
 	// The starting configuration: a file, or the protocol of the model at the scale.
 	var cfg training.Config
 	if *configFile != "" {
+		var err error
 		for _, name := range []string{"model", "codename", "scale"} {
 			if set[name] {
 				return badInputf("--%s cannot be used with --config (the file sets it; change single fields with the other flags)", name)
 			}
 		}
-		data, err := os.ReadFile(*configFile)
-		if err != nil {
-			return badInput(err)
-		}
-		if cfg, err = training.ParseConfig(data); err != nil {
-			return badInputf("%s: %v", *configFile, err)
+		if strings.HasSuffix(*configFile, ".ckpt") {
+			if cfg, err = training.CheckpointConfig(*configFile); err != nil {
+				return badInputf("--config: %v", err)
+			}
+		} else {
+			data, err := os.ReadFile(*configFile)
+			if err != nil {
+				return badInputf("--config: %v", err)
+			}
+			if cfg, err = training.ParseConfig(data); err != nil {
+				return badInputf("--config %s: %v", *configFile, err)
+			}
 		}
 		if *dataDir == "" {
 			*dataDir = cfg.Data.Dir
@@ -151,6 +179,10 @@ on a GPU).`)
 	store, err := datastore.Open(*dataDir)
 	if err != nil {
 		return badInputf("--data: %v", err)
+	}
+	if spec := store.Spec(); *configFile != "" && cfg.Data.ID != "" && cfg.Data.ID != spec.ID() {
+		return badInputf("--data: %s holds data set %s, but %s was trained on data set %s (its data.id); give that data set's directory, or remove data.id from the file to train on other data",
+			*dataDir, spec.ID(), *configFile, cfg.Data.ID)
 	}
 	if *configFile == "" {
 		if *modelName == "" {
@@ -253,6 +285,9 @@ on a GPU).`)
 	if err := cfg.Validate(); err != nil {
 		return badInput(err)
 	}
+	if err := checkTrainInputs(&cfg, store, *dataDir, *out); err != nil {
+		return err
+	}
 	if *printConfig {
 		_, err := trainOutput.Write(cfg.JSON())
 		return err
@@ -277,8 +312,12 @@ on a GPU).`)
 	start := time.Now()
 	h, err := training.Run(ctx, cfg, *out, opt)
 	switch {
-	case errors.Is(err, training.ErrConfigMismatch):
+	case errors.Is(err, training.ErrConfigMismatch), errors.Is(err, training.ErrDataMismatch):
 		return badInput(err)
+	case errors.Is(err, training.ErrRunDir):
+		return badInputf("--out: %v", errors.Unwrap(err))
+	case err != nil && h != nil:
+		return reportedError{err} // the run's log has said why it stopped
 	case err != nil:
 		return err
 	}
@@ -286,6 +325,56 @@ on a GPU).`)
 		time.Since(start).Round(time.Second), h.Len(), h.EpochsRun, h.NumRollbacks, h.Best.Epoch, h.Best.Criterion,
 		float64(h.Best.Loss), filepath.Join(*out, "checkpoints", "best.ckpt"))
 	return nil
+}
+
+// checkTrainInputs checks the resolved configuration against the data and the run directory
+// before any work: the model's lattice and paper against the data set's, the subsets, and
+// whether another process is training in the directory.
+func checkTrainInputs(cfg *training.Config, store *datastore.Store, dataDir, out string) error {
+	m := cfg.Model
+	switch {
+	case m.Width < 1:
+		return badInputf("config field model.width: must be at least 1 (0 would silently build the papers' width %d), got %d", models.PaperWidth, m.Width)
+	case m.LeakySlope == 0:
+		return badInputf("config field model.leaky_slope: must be positive (0 would silently mean the papers' %g)", models.PaperLeakySlope)
+	case m.Size != store.N():
+		return badInputf("--data: the data set's lattice is %d x %d, the model's (config field model.size) %d x %d", store.N(), store.N(), m.Size, m.Size)
+	}
+	spec := store.Spec()
+	var want dataset.Recipe
+	switch m.Name {
+	case models.EDCNN:
+		want = dataset.Recipe2023
+	case models.DCNNAE:
+		want = dataset.Recipe2021
+	}
+	if want != "" && spec.Recipe != dataset.RecipeCustom && spec.Recipe != want {
+		return badInputf("--data: %s holds a %s-recipe data set, but %s is the model of the %s paper: give a %s data set (surrogo data gen --recipe %s)",
+			dataDir, spec.Recipe, m.Name, want, want, want)
+	}
+	if _, err := training.OpenData(cfg.Data); err != nil {
+		return badInputf("--data/--train/--test: %v", err)
+	}
+	if pid, locked := datastore.LockedBy(out); locked {
+		return badInputf("--out: %v", &datastore.LockedError{Dir: out, PID: pid})
+	}
+	return nil
+}
+
+// checkFloatFlags refuses a floating-point flag given a value that is not a finite number that
+// float32 can hold (the models compute in float32).
+func checkFloatFlags(fs *flag.FlagSet, set map[string]bool) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		g, ok := f.Value.(flag.Getter)
+		if !ok || err != nil || !set[f.Name] {
+			return
+		}
+		if v, ok := g.Get().(float64); ok && !(math.Abs(v) <= math.MaxFloat32) {
+			err = badInputf("--%s: %g is not a finite number of float32 range (|x| <= %.3g)", f.Name, v, math.MaxFloat32)
+		}
+	})
+	return err
 }
 
 func setInt(set map[string]bool, name string, dst *int, v int) {

@@ -385,3 +385,17 @@ func checkpointFiles(dir string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// CheckpointConfig returns the configuration recorded in a checkpoint file of a run (its
+// header), after checking the file: the way to recover a run whose config.json is lost or damaged.
+func CheckpointConfig(path string) (Config, error) {
+	c, err := readCheckpoint(path, false)
+	if err != nil {
+		return Config{}, err
+	}
+	cfg := c.header.Config
+	if err := cfg.Validate(); err != nil {
+		return Config{}, fmt.Errorf("training: %s: %w", path, err)
+	}
+	return cfg, nil
+}

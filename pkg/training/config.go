@@ -246,14 +246,18 @@ func (c *Config) Validate() error {
 		return bad("optimizer.name", "%q is not supported (want \"adam\")", o.Name)
 	case !finitePositive(o.LearningRate):
 		return bad("optimizer.learning_rate", "must be positive and finite, got %g", o.LearningRate)
+	case o.LearningRate > MaxLearningRate:
+		return bad("optimizer.learning_rate", "%g is above the limit %g (Adam moves every weight by about the learning rate per step)", o.LearningRate, float64(MaxLearningRate))
 	case !(o.Beta1 >= 0 && o.Beta1 < 1):
 		return bad("optimizer.beta1", "must be in [0, 1), got %g", o.Beta1)
 	case !(o.Beta2 >= 0 && o.Beta2 < 1):
 		return bad("optimizer.beta2", "must be in [0, 1), got %g", o.Beta2)
-	case !finitePositive(o.Epsilon):
-		return bad("optimizer.epsilon", "must be positive and finite, got %g", o.Epsilon)
+	case !finitePositive(o.Epsilon) || o.Epsilon > 1:
+		return bad("optimizer.epsilon", "must be in (0, 1], got %g", o.Epsilon)
 	case c.Epochs < 1:
 		return bad("epochs", "must be at least 1, got %d", c.Epochs)
+	case c.Epochs > MaxEpochs:
+		return bad("epochs", "%d is above the limit %d", c.Epochs, MaxEpochs)
 	case c.BatchSize < 1:
 		return bad("batch_size", "must be at least 1, got %d", c.BatchSize)
 	case c.EvalBatchSize < 1:
@@ -286,6 +290,12 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// Limits of Validate beyond the papers' ranges: Adam's step size and the number of epochs.
+const (
+	MaxLearningRate = 1
+	MaxEpochs       = 1_000_000
+)
 
 func finitePositive(x float64) bool { return x > 0 && !math.IsInf(x, 0) }
 

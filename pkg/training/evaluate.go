@@ -484,8 +484,8 @@ func openEvalCheckpoint(dir, which string) (*checkpoint, error) {
 		}
 		var last *checkpoint
 		for _, f := range files {
-			if _, ok := parseEpochFile(filepath.Base(f)); !ok {
-				continue
+			if ep, ok := parseEpochFile(filepath.Base(f)); !ok || ep == 0 {
+				continue // epoch 0 is the untrained initial state
 			}
 			c, err := readCheckpoint(f, true)
 			if err != nil {

@@ -405,8 +405,8 @@ func (r *runner) latestCheckpoint() (*checkpoint, error) {
 			if r.opt.Force {
 				return nil, r.discard()
 			}
-			return nil, fmt.Errorf("training: %w: checkpoint %s was saved with another configuration (%s); use another directory, or --force to discard that run",
-				ErrConfigMismatch, cd.path, strings.Join(d, "; "))
+			return nil, fmt.Errorf("training: %w: checkpoint %s was saved with another configuration (%s); to continue that run, give its configuration (surrogo train --config %s --out %s); otherwise use another directory, or --force to discard it",
+				ErrConfigMismatch, cd.path, strings.Join(d, "; "), cd.path, r.dir)
 		}
 		return c, nil
 	}
