@@ -6,12 +6,14 @@
 //
 // Every kernel has the Go signature
 //
-//	func kern(k int, a *float32, rs, cs int, b, c *float32, ldc, flags, m int, mask uint64)
+//	func kern(k int, a *float32, rs, cs int, b, c *float32, ldc, flags, m int, mask uint64, pf uintptr, pfs int)
 //
 // and computes the mr×nr tile acc(i, j) = Σ_p a[i*rs + p*cs] · b[p*nr + j] for p < k (rs, cs and ldc
 // in bytes; b is a packed kc×nr panel), then stores rows i < m of it to c[i*ldc + j] (flags&1: add to
 // what is there). AVX-512 kernels store only the columns selected by mask (16 bits per vector);
-// the AVX2 kernel stores all nr columns.
+// the AVX2 kernel stores all nr columns. Each k step prefetches the two cache lines at pf and
+// advances pf by pfs bytes (the caller points pf at the A data of the next tile); the rows of C are
+// prefetched for writing on entry.
 //
 // A rows are addressed from up to 4 base registers (SI, BX, R12, R13), each covering 9 rows through
 // the index registers R8 = rs, R9 = 3rs, R10 = 5rs, R11 = 7rs, so that the same code reads a packed
@@ -78,8 +80,22 @@ func gen(s spec) {
 	bc := func(i int) string { return fmt.Sprintf("%s%d", s.reg, nacc+s.nv+i%nb) }
 	nbase := (s.mr + 8) / 9
 
-	p("// func %s(k int, a *float32, rs, cs int, b, c *float32, ldc, flags, m int, mask uint64)", s.name)
-	p("TEXT ·%s(SB), NOSPLIT, $0-80", s.name)
+	p("// func %s(k int, a *float32, rs, cs int, b, c *float32, ldc, flags, m int, mask uint64, pf uintptr, pfs int)", s.name)
+	p("TEXT ·%s(SB), NOSPLIT, $0-96", s.name)
+	// Prefetch (for writing) the rows of C stored at the end.
+	p("\tMOVQ c+40(FP), DX")
+	p("\tMOVQ ldc+48(FP), AX")
+	for i := 0; i < s.mr; i++ {
+		if i > 0 {
+			p("\tADDQ AX, DX")
+		}
+		p("\tBYTE $0x0F; BYTE $0x0D; BYTE $0x0A // PREFETCHW (DX)")
+		if s.nv*s.width*4 > 64 {
+			p("\tBYTE $0x0F; BYTE $0x0D; BYTE $0x4A; BYTE $0x40 // PREFETCHW 64(DX)")
+		}
+	}
+	p("\tMOVQ pf+80(FP), DX")
+	p("\tMOVQ pfs+88(FP), AX")
 	p("\tMOVQ k+0(FP), CX")
 	p("\tMOVQ a+8(FP), SI")
 	p("\tMOVQ rs+16(FP), R8")
@@ -115,6 +131,9 @@ func gen(s spec) {
 				p("\tVFMADD231PS %s, %s, %s", breg(v), bc(i), acc(i, v))
 			}
 		}
+		p("\tPREFETCHT0 (DX)")
+		p("\tPREFETCHT0 64(DX)")
+		p("\tADDQ AX, DX")
 		p("\tADDQ $%d, DI", nr*4)
 		for g := 0; g < nbase; g++ {
 			p("\tADDQ R14, %s", bases[g])

@@ -3,6 +3,8 @@
 package gemm
 
 import (
+	"unsafe"
+
 	"golang.org/x/sys/cpu"
 )
 
@@ -11,16 +13,33 @@ import (
 // store, 16 bits per vector (AVX-512 only; the AVX2 kernel stores all its columns).
 //
 //go:noescape
-func kernAVX512x14x32(k int, a *float32, rs, cs int, b, c *float32, ldc, flags, m int, mask uint64)
+func kernAVX512x14x32(k int, a *float32, rs, cs int, b, c *float32, ldc, flags, m int, mask uint64, pf uintptr, pfs int)
 
 //go:noescape
-func kernAVX512x28x16(k int, a *float32, rs, cs int, b, c *float32, ldc, flags, m int, mask uint64)
+func kernAVX512x28x16(k int, a *float32, rs, cs int, b, c *float32, ldc, flags, m int, mask uint64, pf uintptr, pfs int)
 
 //go:noescape
-func kernAVX512x28x8(k int, a *float32, rs, cs int, b, c *float32, ldc, flags, m int, mask uint64)
+func kernAVX512x28x8(k int, a *float32, rs, cs int, b, c *float32, ldc, flags, m int, mask uint64, pf uintptr, pfs int)
 
 //go:noescape
-func kernAVX2x6x16(k int, a *float32, rs, cs int, b, c *float32, ldc, flags, m int, mask uint64)
+func kernAVX2x6x16(k int, a *float32, rs, cs int, b, c *float32, ldc, flags, m int, mask uint64, pf uintptr, pfs int)
+
+// prefetch returns where the kernel should prefetch from while working on the tile whose A
+// starts at a: the A of the next tile, when that lies ahead in memory (packed panels, row-major A).
+func prefetch(k int, a []float32, rs, cs, mr int) (uintptr, int) {
+	p := uintptr(unsafe.Pointer(&a[0]))
+	var next, bytes int
+	switch {
+	case rs == 1 && cs == mr: // packed panel
+		next, bytes = k*mr*4, k*mr*4
+	case cs == 1: // rows of a row-major matrix
+		next, bytes = mr*rs*4, mr*rs*4
+	default:
+		return p, 0
+	}
+	step := (bytes/k + 63) &^ 63
+	return p + uintptr(next), min(step, 128)
+}
 
 func b2i(b bool) int {
 	if b {
@@ -30,19 +49,23 @@ func b2i(b bool) int {
 }
 
 func zmm14x32(k int, a []float32, rs, cs int, b, c []float32, ldc int, acc bool, m, n int) {
-	kernAVX512x14x32(k, &a[0], rs*4, cs*4, &b[0], &c[0], ldc*4, b2i(acc), m, 1<<n-1)
+	pf, pfs := prefetch(k, a, rs, cs, 14)
+	kernAVX512x14x32(k, &a[0], rs*4, cs*4, &b[0], &c[0], ldc*4, b2i(acc), m, 1<<n-1, pf, pfs)
 }
 
 func zmm28x16(k int, a []float32, rs, cs int, b, c []float32, ldc int, acc bool, m, n int) {
-	kernAVX512x28x16(k, &a[0], rs*4, cs*4, &b[0], &c[0], ldc*4, b2i(acc), m, 1<<n-1)
+	pf, pfs := prefetch(k, a, rs, cs, 28)
+	kernAVX512x28x16(k, &a[0], rs*4, cs*4, &b[0], &c[0], ldc*4, b2i(acc), m, 1<<n-1, pf, pfs)
 }
 
 func ymm28x8(k int, a []float32, rs, cs int, b, c []float32, ldc int, acc bool, m, n int) {
-	kernAVX512x28x8(k, &a[0], rs*4, cs*4, &b[0], &c[0], ldc*4, b2i(acc), m, 1<<n-1)
+	pf, pfs := prefetch(k, a, rs, cs, 28)
+	kernAVX512x28x8(k, &a[0], rs*4, cs*4, &b[0], &c[0], ldc*4, b2i(acc), m, 1<<n-1, pf, pfs)
 }
 
 func ymm6x16(k int, a []float32, rs, cs int, b, c []float32, ldc int, acc bool, m, n int) {
-	kernAVX2x6x16(k, &a[0], rs*4, cs*4, &b[0], &c[0], ldc*4, b2i(acc), m, 0)
+	pf, pfs := prefetch(k, a, rs, cs, 6)
+	kernAVX2x6x16(k, &a[0], rs*4, cs*4, &b[0], &c[0], ldc*4, b2i(acc), m, 0, pf, pfs)
 }
 
 var avx512Set = &kernelSet{name: "avx512", tiles: []*kernelDesc{
