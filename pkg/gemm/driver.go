@@ -68,7 +68,12 @@ type kernelDesc struct {
 	partialN   bool // fn stores partial column tiles itself
 	directMaxN int  // read A in place (no packing) when A is a plain strided matrix and N <= directMaxN
 	fn         microKernel
+	fnT        microKernelT // nil if the kernel has no variant for A with a column table
 }
+
+// microKernelT is a microKernel whose A advances by the byte deltas dt[p] after step p instead of
+// by a stride.
+type microKernelT func(k int, a []float32, rs int, dt []int, b, c []float32, ldc int, acc bool, m, n int)
 
 // kernelSet is the family of micro-kernels of one instruction set.
 type kernelSet struct {
@@ -89,6 +94,7 @@ func (ks *kernelSet) choose(n int) *kernelDesc {
 type workspace struct {
 	bpack, apack, aedge, tile, partial []float32
 	runs                               []colRun
+	dt                                 []int
 }
 
 var wsPool = sync.Pool{New: func() any { return new(workspace) }}
@@ -111,69 +117,159 @@ func gemmSerial(kd *kernelDesc, ws *workspace, c, a, b view, m, n, k int, accumu
 	nc := min(kd.nc, roundUp(n, nr))
 	mc := min(kd.mc, roundUp(m, mr))
 	direct := a.plain() && n <= kd.directMaxN && a.rs >= 0 && a.cs >= 0
+	// A with a column offset table (im2col) read in place through a table of k deltas.
+	tabDirect := !direct && a.colOff != nil && kd.fnT != nil && n <= kd.directMaxN
 	cDirect := c.cs == 1 && c.rs >= 0
 	ws.bpack = grow(ws.bpack, kc*nc)
-	if !direct {
+	if !direct && !tabDirect {
 		ws.apack = grow(ws.apack, kc*mc)
 	} else {
 		ws.aedge = grow(ws.aedge, kc*mr)
 	}
+	if tabDirect {
+		if cap(ws.dt) < kc {
+			ws.dt = make([]int, kc)
+		}
+		ws.dt = ws.dt[:kc]
+	}
 	ws.tile = grow(ws.tile, mr*nr)
-	bpack, apack, aedge, tile := ws.bpack, ws.apack, ws.aedge, ws.tile
+	bpack, apack, aedge := ws.bpack, ws.apack, ws.aedge
+	t := tileCall{kd: kd, c: c, cDirect: cDirect, tile: ws.tile}
 	for jc := 0; jc < n; jc += nc {
 		ncur := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
 			kcur := min(kc, k-pc)
 			packB(bpack, &b, pc, kcur, jc, ncur, nr)
-			acc := accumulate || pc > 0
+			t.k, t.acc = kcur, accumulate || pc > 0
+			var minCol, maxCol int
+			if tabDirect {
+				cols := a.colOff[pc : pc+kcur]
+				dt := ws.dt[:kcur]
+				minCol, maxCol = cols[0], cols[0]
+				for p, o := range cols {
+					minCol, maxCol = min(minCol, o), max(maxCol, o)
+					if p+1 < len(cols) {
+						dt[p] = (cols[p+1] - o) * 4
+					} else {
+						dt[p] = 0
+					}
+				}
+			}
 			for ic := 0; ic < m; ic += mc {
 				mcur := min(mc, m-ic)
-				if !direct {
+				switch {
+				case tabDirect:
+				case !direct:
 					packA(apack, &a, ic, mcur, pc, kcur, mr, ws)
-				} else if mcur%mr != 0 {
+				case mcur%mr != 0:
 					last := mcur / mr * mr
 					packA(aedge, &a, ic+last, mcur-last, pc, kcur, mr, ws)
 				}
 				for jr := 0; jr < ncur; jr += nr {
-					nn := min(nr, ncur-jr)
-					bp := bpack[(jr/nr)*kcur*nr:]
+					t.nn, t.j0 = min(nr, ncur-jr), jc+jr
+					t.b = bpack[(jr/nr)*kcur*nr:]
 					for ir := 0; ir < mcur; ir += mr {
 						mm := min(mr, mcur-ir)
-						var ap []float32
-						ars, acs := 1, mr
+						i0 := ic + ir
 						switch {
-						case !direct:
-							ap = apack[(ir/mr)*kcur*mr:]
-						case mm < mr:
-							ap = aedge
-						default:
-							ap = a.data[a.base+(ic+ir)*a.rs+pc*a.cs:]
-							ars, acs = a.rs, a.cs
-						}
-						i0, j0 := ic+ir, jc+jr
-						if cDirect && (nn == nr || kd.partialN) {
-							kd.fn(kcur, ap, ars, acs, bp, c.data[c.base+i0*c.rs+j0:], c.rs, acc, mm, nn)
-							continue
-						}
-						kd.fn(kcur, ap, ars, acs, bp, tile, nr, false, mr, nr)
-						for i := 0; i < mm; i++ {
-							row := c.base + c.ro(i0+i)
-							t := tile[i*nr : i*nr+nn]
-							if acc {
-								for j, v := range t {
-									c.data[row+(j0+j)*c.cs] += v
-								}
-							} else {
-								for j, v := range t {
-									c.data[row+(j0+j)*c.cs] = v
-								}
+						case tabDirect:
+							if !t.runTab(&a, i0, mm, pc, ws.dt[:kcur], minCol, maxCol) {
+								packA(aedge, &a, i0, mm, pc, kcur, mr, ws)
+								t.run(i0, mm, aedge, 1, mr, nil)
 							}
+						case !direct:
+							t.run(i0, mm, apack[(ir/mr)*kcur*mr:], 1, mr, nil)
+						case mm < mr:
+							t.run(i0, mm, aedge, 1, mr, nil)
+						default:
+							t.run(i0, mm, a.data[a.base+i0*a.rs+pc*a.cs:], a.rs, a.cs, nil)
 						}
 					}
 				}
 			}
 		}
 	}
+}
+
+// tileCall runs the micro-kernel on the tiles of one k block and one panel of B.
+type tileCall struct {
+	kd      *kernelDesc
+	c       view
+	cDirect bool
+	tile    []float32
+	k       int  // k block length
+	acc     bool // add to C
+	b       []float32
+	nn, j0  int // columns of the panel and the first one
+}
+
+// run computes rows i0..i0+mm-1 of C (mm <= mr) for the current panel, with A's tile at a with
+// strides rs, cs (or, if dt != nil, advancing by the byte deltas dt).
+func (t *tileCall) run(i0, mm int, a []float32, rs, cs int, dt []int) {
+	kd, c := t.kd, &t.c
+	if t.cDirect && (t.nn == kd.nr || kd.partialN) {
+		cp := c.data[c.base+i0*c.rs+t.j0:]
+		if dt != nil {
+			kd.fnT(t.k, a, rs, dt, t.b, cp, c.rs, t.acc, mm, t.nn)
+		} else {
+			kd.fn(t.k, a, rs, cs, t.b, cp, c.rs, t.acc, mm, t.nn)
+		}
+		return
+	}
+	nr := kd.nr
+	if dt != nil {
+		kd.fnT(t.k, a, rs, dt, t.b, t.tile, nr, false, kd.mr, nr)
+	} else {
+		kd.fn(t.k, a, rs, cs, t.b, t.tile, nr, false, kd.mr, nr)
+	}
+	for i := 0; i < mm; i++ {
+		row := c.base + c.ro(i0+i)
+		tr := t.tile[i*nr : i*nr+t.nn]
+		if t.acc {
+			for j, v := range tr {
+				c.data[row+(t.j0+j)*c.cs] += v
+			}
+		} else {
+			for j, v := range tr {
+				c.data[row+(t.j0+j)*c.cs] = v
+			}
+		}
+	}
+}
+
+// runTab runs rows i0..i0+mm-1 reading A in place through its column table: the rows are split
+// into at most 3 runs of evenly spaced row offsets, each computed by one kernel call (the kernel
+// computes mr rows and stores the run's). It returns false, doing nothing, when the tile does not
+// allow it (more runs, or the rows the kernel computes would read outside A's data).
+func (t *tileCall) runTab(a *view, i0, mm, k0 int, dt []int, minCol, maxCol int) bool {
+	mr := t.kd.mr
+	var segs [3]struct{ s0, s1, rs int }
+	nseg := 0
+	for s0 := 0; s0 < mm; {
+		r0 := a.ro(i0 + s0)
+		s1, rs := s0+1, 0
+		if s1 < mm {
+			rs = a.ro(i0+s1) - r0
+			for s1 < mm && a.ro(i0+s1)-a.ro(i0+s1-1) == rs {
+				s1++
+			}
+		}
+		if rs < 0 || nseg == len(segs) {
+			return false
+		}
+		base := a.base + r0
+		if base+minCol < 0 || base+(mr-1)*rs+maxCol >= len(a.data) {
+			return false
+		}
+		segs[nseg] = struct{ s0, s1, rs int }{s0, s1, rs}
+		nseg++
+		s0 = s1
+	}
+	for _, sg := range segs[:nseg] {
+		start := a.base + a.ro(i0+sg.s0) + a.colOff[k0]
+		t.run(i0+sg.s0, sg.s1-sg.s0, a.data[start:], sg.rs, 0, dt)
+	}
+	return true
 }
 
 // consecutive reports whether the offsets tab[0:n] are tab[0], tab[0]+1, ...

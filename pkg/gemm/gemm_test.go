@@ -13,15 +13,16 @@ type layout int
 const (
 	rowMajor layout = iota
 	colMajor
-	padded  // row-major with row stride cols+3 and an offset origin via tables
-	strided // ColStride 2, RowStride 2*cols+1
-	tables  // RowOff and ColOff tables with a permutation
-	im2col  // tables with repeated offsets (overlapping windows)
+	padded   // row-major with row stride cols+3 and an offset origin via tables
+	strided  // ColStride 2, RowStride 2*cols+1
+	tables   // RowOff and ColOff tables, columns in reverse order
+	im2col   // tables with repeated offsets (overlapping windows)
+	im2col2d // patches of a padded 2-D image: row offsets with jumps at image-row ends
 	nLayouts
 )
 
 func (l layout) String() string {
-	return [...]string{"row", "col", "pad", "strided", "tables", "im2col"}[l]
+	return [...]string{"row", "col", "pad", "strided", "tables", "im2col", "im2col2d"}[l]
 }
 
 // makeMatrix returns a rows×cols Matrix in layout l filled from val (row-major logical values),
@@ -84,6 +85,34 @@ func makeMatrix(rng *rand.Rand, l layout, val []float64, rows, cols int) Matrix 
 		}
 		for j := range co {
 			co[j] = (j/ch)*ch + j%ch
+		}
+		m := Matrix{Data: d, Rows: rows, Cols: cols, RowOff: ro, ColOff: co}
+		for i := 0; i < rows; i++ {
+			for j := 0; j < cols; j++ {
+				val[i*cols+j] = float64(m.At(i, j))
+			}
+		}
+		return m
+	case im2col2d:
+		// Rows: pixels (y, x) of an h×w image (w varies with rows so that tiles cross image rows
+		// once, several times, or not at all); columns: (dy, dx, ch) of a 3×3 window over 3
+		// channels of the image padded by 1, repeated when cols > 27.
+		const ch = 3
+		w := 3 + rows%29
+		h := (rows + w - 1) / w
+		wp := w + 2
+		d := make([]float32, (h+2)*wp*ch)
+		for i := range d {
+			d[i] = float32(rng.NormFloat64())
+		}
+		ro := make([]int, rows)
+		co := make([]int, cols)
+		for i := range ro {
+			ro[i] = ((i/w)*wp + i%w) * ch
+		}
+		for j := range co {
+			q := j % 27
+			co[j] = ((q/9)*wp+(q/3)%3)*ch + q%3
 		}
 		m := Matrix{Data: d, Rows: rows, Cols: cols, RowOff: ro, ColOff: co}
 		for i := 0; i < rows; i++ {
@@ -257,6 +286,11 @@ func TestLarge(t *testing.T) {
 		{m: 2049, n: 8, k: 9, threads: 2, la: im2col},
 		{m: 700, n: 4500, k: 20, threads: 2}, // several nc blocks
 		{m: 1100, n: 40, k: 40, threads: 1, la: tables},
+		{m: 1000, n: 16, k: 72, threads: 2, la: im2col2d}, // w = 17
+		{m: 1003, n: 8, k: 27, threads: 1, la: im2col2d},  // w = 20
+		{m: 990, n: 32, k: 300, threads: 2, la: im2col2d}, // w = 5: many row jumps per tile
+		{m: 1015, n: 45, k: 100, threads: 3, la: im2col2d, lc: colMajor},
+		{m: 1016, n: 200, k: 50, threads: 2, la: im2col2d}, // packed A
 	}
 	forEachKernel(t, func(t *testing.T) {
 		for i, tc := range cases {

@@ -15,6 +15,9 @@
 // advances pf by pfs bytes (the caller points pf at the A data of the next tile); the rows of C are
 // prefetched for writing on entry.
 //
+// The T variants take, instead of cs, a table dt of k byte deltas: after step p, A advances by dt[p]
+// (for A with a column offset table, e.g. an im2col patch matrix).
+//
 // A rows are addressed from up to 4 base registers (SI, BX, R12, R13), each covering 9 rows through
 // the index registers R8 = rs, R9 = 3rs, R10 = 5rs, R11 = 7rs, so that the same code reads a packed
 // panel (rs = 4, cs = 4·mr) or an unpacked strided matrix.
@@ -35,6 +38,7 @@ type spec struct {
 	evex   bool   // AVX-512 (32 registers, masks)
 	bcstFM bool   // broadcast embedded in the FMA
 	unroll int
+	tab    bool // A's k steps from a table of byte deltas (argument dt) instead of the stride cs
 }
 
 var out strings.Builder
@@ -80,7 +84,11 @@ func gen(s spec) {
 	bc := func(i int) string { return fmt.Sprintf("%s%d", s.reg, nacc+s.nv+i%nb) }
 	nbase := (s.mr + 8) / 9
 
-	p("// func %s(k int, a *float32, rs, cs int, b, c *float32, ldc, flags, m int, mask uint64, pf uintptr, pfs int)", s.name)
+	csArg := "cs"
+	if s.tab {
+		csArg = "dt"
+	}
+	p("// func %s(k int, a *float32, rs, %s int, b, c *float32, ldc, flags, m int, mask uint64, pf uintptr, pfs int)", s.name, csArg)
 	p("TEXT ·%s(SB), NOSPLIT, $0-96", s.name)
 	// Prefetch (for writing) the rows of C stored at the end.
 	p("\tMOVQ c+40(FP), DX")
@@ -99,7 +107,7 @@ func gen(s spec) {
 	p("\tMOVQ k+0(FP), CX")
 	p("\tMOVQ a+8(FP), SI")
 	p("\tMOVQ rs+16(FP), R8")
-	p("\tMOVQ cs+24(FP), R14")
+	p("\tMOVQ %s+24(FP), R14", csArg)
 	p("\tMOVQ b+32(FP), DI")
 	p("\tLEAQ (R8)(R8*2), R9")
 	p("\tLEAQ (R8)(R8*4), R10")
@@ -135,8 +143,14 @@ func gen(s spec) {
 		p("\tPREFETCHT0 64(DX)")
 		p("\tADDQ AX, DX")
 		p("\tADDQ $%d, DI", nr*4)
+		step := "R14"
+		if s.tab {
+			p("\tMOVQ (R14), R15")
+			p("\tADDQ $8, R14")
+			step = "R15"
+		}
 		for g := 0; g < nbase; g++ {
-			p("\tADDQ R14, %s", bases[g])
+			p("\tADDQ %s, %s", step, bases[g])
 		}
 	}
 	if s.unroll > 1 {
@@ -220,5 +234,8 @@ func main() {
 	gen(spec{name: "kernAVX512x28x16", mr: 28, nv: 1, width: 16, reg: "Z", evex: true, bcstFM: true, unroll: 2})
 	gen(spec{name: "kernAVX512x28x8", mr: 28, nv: 1, width: 8, reg: "Y", evex: true, bcstFM: true, unroll: 2})
 	gen(spec{name: "kernAVX2x6x16", mr: 6, nv: 2, width: 8, reg: "Y", unroll: 2})
+	gen(spec{name: "kernAVX512x14x32T", mr: 14, nv: 2, width: 16, reg: "Z", evex: true, unroll: 2, tab: true})
+	gen(spec{name: "kernAVX512x28x16T", mr: 28, nv: 1, width: 16, reg: "Z", evex: true, bcstFM: true, unroll: 2, tab: true})
+	gen(spec{name: "kernAVX512x28x8T", mr: 28, nv: 1, width: 8, reg: "Y", evex: true, bcstFM: true, unroll: 2, tab: true})
 	os.Stdout.WriteString(out.String())
 }
