@@ -34,6 +34,8 @@ func prefetch(k int, a []float32, rs, cs, mr int) (uintptr, int) {
 		next, bytes = k*mr*4, k*mr*4
 	case cs == 1: // rows of a row-major matrix
 		next, bytes = mr*rs*4, mr*rs*4
+	case rs == 1: // k-major A (a transposed matrix): the same rows, 16 steps ahead
+		return p + uintptr(16*cs*4), cs * 4
 	default:
 		return p, 0
 	}
