@@ -67,6 +67,30 @@ func ymm28x8T(k int, a []float32, rs int, dt []int, b, c []float32, ldc int, acc
 	kernAVX512x28x8T(k, &a[0], rs*4, &dt[0], &b[0], &c[0], ldc*4, b2i(acc), m, 1<<n-1, pf, pfs)
 }
 
+//go:noescape
+func kernAVX2x12x8(k int, a *float32, rs, cs int, b, c *float32, ldc, flags, m int, mask uint64, pf uintptr, pfs int)
+
+//go:noescape
+func kernAVX2x6x16T(k int, a *float32, rs int, dt *int, b, c *float32, ldc, flags, m int, mask uint64, pf uintptr, pfs int)
+
+//go:noescape
+func kernAVX2x12x8T(k int, a *float32, rs int, dt *int, b, c *float32, ldc, flags, m int, mask uint64, pf uintptr, pfs int)
+
+func ymm12x8(k int, a []float32, rs, cs int, b, c []float32, ldc int, acc bool, m, n int) {
+	pf, pfs := prefetch(k, a, rs, cs, 12)
+	kernAVX2x12x8(k, &a[0], rs*4, cs*4, &b[0], &c[0], ldc*4, b2i(acc), m, 0, pf, pfs)
+}
+
+func ymm6x16T(k int, a []float32, rs int, dt []int, b, c []float32, ldc int, acc bool, m, n int) {
+	pf, pfs := prefetch(k, a, rs, 1, 6)
+	kernAVX2x6x16T(k, &a[0], rs*4, &dt[0], &b[0], &c[0], ldc*4, b2i(acc), m, 0, pf, pfs)
+}
+
+func ymm12x8T(k int, a []float32, rs int, dt []int, b, c []float32, ldc int, acc bool, m, n int) {
+	pf, pfs := prefetch(k, a, rs, 1, 12)
+	kernAVX2x12x8T(k, &a[0], rs*4, &dt[0], &b[0], &c[0], ldc*4, b2i(acc), m, 0, pf, pfs)
+}
+
 func b2i(b bool) int {
 	if b {
 		return 1
@@ -101,7 +125,8 @@ var avx512Set = &kernelSet{name: "avx512", tiles: []*kernelDesc{
 }}
 
 var avx2Set = &kernelSet{name: "avx2", tiles: []*kernelDesc{
-	{name: "avx2x6x16", mr: 6, nr: 16, kc: 256, mc: 960, nc: 4096, partialN: false, directMaxN: 64, fn: ymm6x16},
+	{name: "avx2x12x8", mr: 12, nr: 8, kc: 256, mc: 960, nc: 4096, partialN: false, directMaxN: 1 << 30, fn: ymm12x8, fnT: ymm12x8T},
+	{name: "avx2x6x16", mr: 6, nr: 16, kc: 256, mc: 960, nc: 4096, partialN: false, directMaxN: 64, fn: ymm6x16, fnT: ymm6x16T},
 }}
 
 func init() {
