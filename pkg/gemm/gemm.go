@@ -3,11 +3,47 @@
 //
 // It follows the BLIS/GotoBLAS design: B is packed into kc×nr panels, A into mr×kc panels (or read
 // in place when that is cheaper), both blocked for the caches, and an assembly micro-kernel keeps an
-// mr×nr tile of C in registers (AVX-512 or AVX2+FMA on amd64, chosen at run time; a pure-Go kernel
-// elsewhere). Operands are strided views (Matrix), optionally with row/column offset tables, so
-// that a transposed matrix or an im2col patch matrix needs no copy.
+// mr×nr tile of C in registers. Operands are strided views (Matrix), optionally with row/column
+// offset tables, so that a transposed matrix or an im2col patch matrix needs no copy.
 //
-// Mul is safe for concurrent use; it allocates nothing in steady state (packing buffers are pooled).
+// # Kernels
+//
+// On amd64 the kernel is chosen at run time (golang.org/x/sys/cpu): "avx512" (AVX-512F+VL: 14×32
+// zmm tiles, 28×16 for N ≤ 16 and 28×8 ymm for N ≤ 8), else "avx2" (AVX2+FMA: 6×16, and 12×8 for
+// N ≤ 8), else "generic" (pure Go, 4×8), which is also the only kernel on other architectures and
+// with the purego build tag. SetKernel forces one, for tests and benchmarks.
+//
+// # Performance notes
+//
+//   - A is read in place, without packing, when it is a plain strided matrix (no offset tables)
+//     and N is at most 128 (avx512) or 64 (avx2): the usual case of a convolution, whose N is the
+//     number of output channels. A row-major A (ColStride 1) is best.
+//   - With a column offset table (ColOff) and no more than 128/64 columns in C, A is also read in
+//     place, through a table of column deltas; its rows may have a RowOff table, best when it is
+//     made of long runs of evenly spaced offsets (the pixels of an image row); tiles whose rows
+//     have more than two jumps are packed. This makes an im2col patch matrix described by offset
+//     tables nearly as fast as a materialized one (within ~10-30%).
+//   - Otherwise A is packed, and B is always packed (it is small in a convolution).
+//   - C may have any strides; a C with ColStride 1 is written directly by the kernels, one with
+//     RowStride 1 is computed as Cᵀ = Bᵀ·Aᵀ, any other C goes through a small temporary tile.
+//   - No alignment is required of any operand.
+//
+// # Threads and determinism
+//
+// Options.Threads goroutines (default GOMAXPROCS) share a product: by rows of C when there are
+// enough of them, else by columns, and by K (each goroutine with its own partial C, summed in a
+// fixed order) when K is much larger than M and N, as in a convolution's kernel gradient. Small
+// products use fewer goroutines. The partition depends only on the shapes, the kernel and
+// Threads, so results are bit-for-bit reproducible; they are even independent of Threads except
+// when K is split. Goroutines are long-lived workers, started on first use.
+//
+// # Memory
+//
+// Mul allocates nothing in steady state: packing buffers and K-split partial products come from
+// a sync.Pool. The largest are a kc×nc panel of B (≤ 5 MB), an mc×kc block of A (≤ 1.3 MB) per
+// goroutine, and, when K is split, an M×N partial product per extra goroutine.
+//
+// Mul is safe for concurrent use by several goroutines (on distinct outputs).
 package gemm
 
 import (
