@@ -24,6 +24,8 @@ type fastNode struct {
 	op  backends.Op
 	// heavy is the step that computes a heavy op's output.
 	heavy *fastHeavy
+	// fx is the element-wise expression of a fusible node not yet materialized (see fast_fuse.go).
+	fx *fusedExpr
 }
 
 // producer returns the index of the step that computes n, or -1 for a graph parameter.
@@ -68,16 +70,16 @@ func (s *fastSegment) note(name string) {
 
 // fastHeavy is an op run by the fast backend's own kernels.
 type fastHeavy struct {
-	step   int
-	name   string
-	inputs []*fastNode
-	output *fastNode
-	run    heavyKernel
+	step    int
+	name    string
+	inputs  []*fastNode
+	outputs []*fastNode
+	run     heavyKernel
 }
 
-// heavyKernel computes a heavy op: ins are the float32 storage of its inputs, out the storage of its
-// output (not zeroed: the kernel must write every element).
-type heavyKernel func(ins [][]float32, out []float32, threads int)
+// heavyKernel computes a heavy op: ins are the float32 storage of its inputs, outs the storage of its
+// outputs (not zeroed: the kernel must write every element).
+type heavyKernel func(ins, outs [][]float32, threads int)
 
 // fastBuilder implements backends.Builder for FastBackend (see its documentation). The methods of ops
 // that run on the extended pure-Go backend are generated (fast_ops_gen.go).
@@ -148,6 +150,10 @@ func (s *fastSegment) use(x backends.Op) backends.Op {
 		s.err = err
 		return nil
 	}
+	if n.fx != nil {
+		s.err = errors.Errorf("backend %q: internal error: node %d used before materialization", FastBackendName, n.id)
+		return nil
+	}
 	if n.seg == s {
 		return n.op
 	}
@@ -211,21 +217,37 @@ func (s *fastSegment) wrapAll(ops []backends.Op) []backends.Op {
 // fastHeavyCount counts the heavy ops built by every fast builder (for tests and diagnostics).
 var fastHeavyCount atomic.Int64
 
-// addHeavy appends a heavy op reading inputs and producing a value of the given shape.
-func (b *fastBuilder) addHeavy(name string, shape shapes.Shape, run heavyKernel, inputs ...*fastNode) *fastNode {
+// fastFusedCount counts the fused element-wise steps built (for tests and diagnostics).
+var fastFusedCount atomic.Int64
+
+// addHeavy appends a heavy op reading inputs (materialized) and producing one value of the given shape.
+func (b *fastBuilder) addHeavy(name string, shape shapes.Shape, run func(ins [][]float32, out []float32, threads int), inputs ...*fastNode) *fastNode {
+	return b.addHeavyN(name, []shapes.Shape{shape}, func(ins, outs [][]float32, threads int) {
+		run(ins, outs[0], threads)
+	}, inputs...)[0]
+}
+
+// addHeavyN appends a heavy op reading inputs (materialized) and producing values of the given shapes.
+func (b *fastBuilder) addHeavyN(name string, outShapes []shapes.Shape, run heavyKernel, inputs ...*fastNode) []*fastNode {
 	fastHeavyCount.Add(1)
 	h := &fastHeavy{step: len(b.steps), name: name, inputs: inputs, run: run}
 	for _, in := range inputs {
+		if in.fx != nil {
+			panic("backend: heavy op input not materialized") // A bug of this package.
+		}
 		if in.seg != nil {
 			in.seg.export(in)
 		}
 	}
-	out := b.newNode(shape)
-	out.heavy = h
-	h.output = out
+	outs := make([]*fastNode, len(outShapes))
+	for i, shape := range outShapes {
+		outs[i] = b.newNode(shape)
+		outs[i].heavy = h
+	}
+	h.outputs = outs
 	b.steps = append(b.steps, h)
-	b.cur = nil // Later light ops may read the heavy output: they go to a new segment.
-	return out
+	b.cur = nil // Later light ops may read the heavy outputs: they go to a new segment.
+	return outs
 }
 
 // OpShape implements backends.Builder.

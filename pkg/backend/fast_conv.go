@@ -26,6 +26,9 @@ func (b *fastBuilder) ConvGeneral(inputOp, kernelOp backends.Op, axes backends.C
 		return nil, err
 	}
 	lightConv := func() (backends.Op, error) {
+		if err := b.ready(input, kernel); err != nil {
+			return nil, err
+		}
 		s := b.light()
 		x, k := s.use(input), s.use(kernel)
 		if s.err != nil {
@@ -51,7 +54,15 @@ func (b *fastBuilder) ConvGeneral(inputOp, kernelOp backends.Op, axes backends.C
 		return lightConv()
 	}
 	plan := newFastConvPlan(p)
-	return b.addHeavy("ConvGeneral", p.outputShape, plan.run, input, kernel), nil
+	inputData, err := b.dataOf(input)
+	if err != nil {
+		return nil, err
+	}
+	kernelData, err := b.dataOf(kernel)
+	if err != nil {
+		return nil, err
+	}
+	return b.addHeavy("ConvGeneral", p.outputShape, plan.run, inputData, kernelData), nil
 }
 
 // fastConvPlan holds what a heavy convolution precomputes at build time.

@@ -129,6 +129,9 @@ func (b *fastBuilder) DotGeneral(lhsOp backends.Op, lhsContracting, lhsBatch []i
 		return nil, err
 	}
 	lightDot := func() (backends.Op, error) {
+		if err := b.ready(lhs, rhs); err != nil {
+			return nil, err
+		}
 		s := b.light()
 		l, r := s.use(lhs), s.use(rhs)
 		if s.err != nil {
@@ -202,5 +205,13 @@ func (b *fastBuilder) DotGeneral(lhsOp backends.Op, lhsContracting, lhsBatch []i
 	if m*n == 0 || batch == 0 {
 		return lightDot()
 	}
-	return b.addHeavy("DotGeneral", shapes.Make(dtypes.Float32, outDims...), run, lhs, rhs), nil
+	lhsData, err := b.dataOf(lhs)
+	if err != nil {
+		return nil, err
+	}
+	rhsData, err := b.dataOf(rhs)
+	if err != nil {
+		return nil, err
+	}
+	return b.addHeavy("DotGeneral", shapes.Make(dtypes.Float32, outDims...), run, lhsData, rhsData), nil
 }

@@ -32,6 +32,9 @@ func (b *fastBuilder) Compile(outputs []backends.Op, shardings []*backends.Shard
 	if len(shardings) > 0 {
 		return nil, errors.Errorf("backend %q: sharding is not supported", FastBackendName)
 	}
+	if err := b.readyGroup(outputs); err != nil {
+		return nil, err
+	}
 	e := &fastExecutable{backend: b.backend, name: b.name, params: b.params, paramNames: b.paramNames,
 		steps: b.steps, lastUse: map[int]int{}}
 	for _, op := range outputs {
@@ -189,13 +192,17 @@ func (e *fastExecutable) Execute(inputs []backends.Buffer, donate []bool, _ back
 				}
 				ins[j] = flat.([]float32)
 			}
-			buf, flat, err := be.NewSharedBuffer(0, st.output.shape)
-			if err != nil {
-				return nil, err
+			outFlats := make([][]float32, len(st.outputs))
+			for j, out := range st.outputs {
+				buf, flat, err := be.NewSharedBuffer(0, out.shape)
+				if err != nil {
+					return nil, err
+				}
+				outFlats[j] = flat.([]float32)
+				values[out.id] = buf
+				owned[out.id] = true
 			}
-			st.run(ins, flat.([]float32), e.backend.threads)
-			values[st.output.id] = buf
-			owned[st.output.id] = true
+			st.run(ins, outFlats, e.backend.threads)
 			for _, n := range st.inputs {
 				release(n, i)
 			}

@@ -13,8 +13,11 @@ var (
 	_ dtypes.DType
 )
 
-// Abs implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Abs(x backends.Op) (backends.Op, error) {
+// lightAbs builds Abs in the current light segment (when it is not fused).
+func (b *fastBuilder) lightAbs(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Abs")
 	x_ := s.use(x)
@@ -28,8 +31,11 @@ func (b *fastBuilder) Abs(x backends.Op) (backends.Op, error) {
 	return s.wrap(r0), s.err
 }
 
-// Add implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Add(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+// lightAdd builds Add in the current light segment (when it is not fused).
+func (b *fastBuilder) lightAdd(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Add")
 	lhs_ := s.use(lhs)
@@ -46,6 +52,9 @@ func (b *fastBuilder) Add(lhs backends.Op, rhs backends.Op) (backends.Op, error)
 
 // AllReduce implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) AllReduce(operands []backends.Op, reductionType backends.ReduceOpType, replicaGroups [][]int) ([]backends.Op, error) {
+	if err := b.ready(operands...); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("AllReduce")
 	operands_ := s.useAll(operands)
@@ -61,6 +70,9 @@ func (b *fastBuilder) AllReduce(operands []backends.Op, reductionType backends.R
 
 // ArgMinMax implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) ArgMinMax(x backends.Op, axis int, outputDType dtypes.DType, isMin bool) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("ArgMinMax")
 	x_ := s.use(x)
@@ -74,63 +86,11 @@ func (b *fastBuilder) ArgMinMax(x backends.Op, axis int, outputDType dtypes.DTyp
 	return s.wrap(r0), s.err
 }
 
-// BatchNormForInference implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) BatchNormForInference(operand backends.Op, scale backends.Op, offset backends.Op, mean backends.Op, variance backends.Op, epsilon float32, featureAxis int) (backends.Op, error) {
-	s := b.light()
-	s.note("BatchNormForInference")
-	operand_ := s.use(operand)
-	scale_ := s.use(scale)
-	offset_ := s.use(offset)
-	mean_ := s.use(mean)
-	variance_ := s.use(variance)
-	if s.err != nil {
-		return nil, s.err
-	}
-	r0, err := s.b.BatchNormForInference(operand_, scale_, offset_, mean_, variance_, epsilon, featureAxis)
-	if err != nil {
-		return nil, err
-	}
-	return s.wrap(r0), s.err
-}
-
-// BatchNormForTraining implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) BatchNormForTraining(operand backends.Op, scale backends.Op, offset backends.Op, epsilon float32, featureAxis int) (backends.Op, backends.Op, backends.Op, error) {
-	s := b.light()
-	s.note("BatchNormForTraining")
-	operand_ := s.use(operand)
-	scale_ := s.use(scale)
-	offset_ := s.use(offset)
-	if s.err != nil {
-		return nil, nil, nil, s.err
-	}
-	r0, r1, r2, err := s.b.BatchNormForTraining(operand_, scale_, offset_, epsilon, featureAxis)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return s.wrap(r0), s.wrap(r1), s.wrap(r2), s.err
-}
-
-// BatchNormGradient implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) BatchNormGradient(operand backends.Op, scale backends.Op, mean backends.Op, variance backends.Op, gradOutput backends.Op, epsilon float32, featureAxis int) (backends.Op, backends.Op, backends.Op, error) {
-	s := b.light()
-	s.note("BatchNormGradient")
-	operand_ := s.use(operand)
-	scale_ := s.use(scale)
-	mean_ := s.use(mean)
-	variance_ := s.use(variance)
-	gradOutput_ := s.use(gradOutput)
-	if s.err != nil {
-		return nil, nil, nil, s.err
-	}
-	r0, r1, r2, err := s.b.BatchNormGradient(operand_, scale_, mean_, variance_, gradOutput_, epsilon, featureAxis)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return s.wrap(r0), s.wrap(r1), s.wrap(r2), s.err
-}
-
 // BitCount implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) BitCount(operand backends.Op) (backends.Op, error) {
+	if err := b.ready(operand); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("BitCount")
 	operand_ := s.use(operand)
@@ -146,6 +106,9 @@ func (b *fastBuilder) BitCount(operand backends.Op) (backends.Op, error) {
 
 // Bitcast implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Bitcast(x backends.Op, targetDType dtypes.DType) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Bitcast")
 	x_ := s.use(x)
@@ -161,6 +124,9 @@ func (b *fastBuilder) Bitcast(x backends.Op, targetDType dtypes.DType) (backends
 
 // BitwiseAnd implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) BitwiseAnd(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("BitwiseAnd")
 	lhs_ := s.use(lhs)
@@ -177,6 +143,9 @@ func (b *fastBuilder) BitwiseAnd(lhs backends.Op, rhs backends.Op) (backends.Op,
 
 // BitwiseNot implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) BitwiseNot(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("BitwiseNot")
 	x_ := s.use(x)
@@ -192,6 +161,9 @@ func (b *fastBuilder) BitwiseNot(x backends.Op) (backends.Op, error) {
 
 // BitwiseOr implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) BitwiseOr(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("BitwiseOr")
 	lhs_ := s.use(lhs)
@@ -208,6 +180,9 @@ func (b *fastBuilder) BitwiseOr(lhs backends.Op, rhs backends.Op) (backends.Op, 
 
 // BitwiseXor implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) BitwiseXor(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("BitwiseXor")
 	lhs_ := s.use(lhs)
@@ -222,8 +197,11 @@ func (b *fastBuilder) BitwiseXor(lhs backends.Op, rhs backends.Op) (backends.Op,
 	return s.wrap(r0), s.err
 }
 
-// BroadcastInDim implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) BroadcastInDim(x backends.Op, outputShape shapes.Shape, broadcastAxes []int) (backends.Op, error) {
+// lightBroadcastInDim builds BroadcastInDim in the current light segment (when it is not fused).
+func (b *fastBuilder) lightBroadcastInDim(x backends.Op, outputShape shapes.Shape, broadcastAxes []int) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("BroadcastInDim")
 	x_ := s.use(x)
@@ -239,6 +217,9 @@ func (b *fastBuilder) BroadcastInDim(x backends.Op, outputShape shapes.Shape, br
 
 // Ceil implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Ceil(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Ceil")
 	x_ := s.use(x)
@@ -254,6 +235,9 @@ func (b *fastBuilder) Ceil(x backends.Op) (backends.Op, error) {
 
 // Clamp implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Clamp(min backends.Op, x backends.Op, max backends.Op) (backends.Op, error) {
+	if err := b.ready(min, x, max); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Clamp")
 	min_ := s.use(min)
@@ -271,6 +255,9 @@ func (b *fastBuilder) Clamp(min backends.Op, x backends.Op, max backends.Op) (ba
 
 // Clz implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Clz(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Clz")
 	x_ := s.use(x)
@@ -286,6 +273,9 @@ func (b *fastBuilder) Clz(x backends.Op) (backends.Op, error) {
 
 // Complex implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Complex(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Complex")
 	lhs_ := s.use(lhs)
@@ -302,6 +292,9 @@ func (b *fastBuilder) Complex(lhs backends.Op, rhs backends.Op) (backends.Op, er
 
 // Concatenate implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Concatenate(axis int, operands ...backends.Op) (backends.Op, error) {
+	if err := b.ready(operands...); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Concatenate")
 	operands_ := s.useAll(operands)
@@ -317,6 +310,9 @@ func (b *fastBuilder) Concatenate(axis int, operands ...backends.Op) (backends.O
 
 // Conj implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Conj(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Conj")
 	x_ := s.use(x)
@@ -332,6 +328,9 @@ func (b *fastBuilder) Conj(x backends.Op) (backends.Op, error) {
 
 // ConvertDType implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) ConvertDType(x backends.Op, dtype dtypes.DType) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("ConvertDType")
 	x_ := s.use(x)
@@ -347,6 +346,9 @@ func (b *fastBuilder) ConvertDType(x backends.Op, dtype dtypes.DType) (backends.
 
 // Cos implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Cos(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Cos")
 	x_ := s.use(x)
@@ -360,8 +362,11 @@ func (b *fastBuilder) Cos(x backends.Op) (backends.Op, error) {
 	return s.wrap(r0), s.err
 }
 
-// Div implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Div(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+// lightDiv builds Div in the current light segment (when it is not fused).
+func (b *fastBuilder) lightDiv(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Div")
 	lhs_ := s.use(lhs)
@@ -378,6 +383,9 @@ func (b *fastBuilder) Div(lhs backends.Op, rhs backends.Op) (backends.Op, error)
 
 // Dot implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Dot(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Dot")
 	lhs_ := s.use(lhs)
@@ -394,6 +402,12 @@ func (b *fastBuilder) Dot(lhs backends.Op, rhs backends.Op) (backends.Op, error)
 
 // DynamicSlice implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) DynamicSlice(operand backends.Op, startIndices []backends.Op, sliceDims []int) (backends.Op, error) {
+	if err := b.ready(startIndices...); err != nil {
+		return nil, err
+	}
+	if err := b.ready(operand); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("DynamicSlice")
 	operand_ := s.use(operand)
@@ -410,6 +424,12 @@ func (b *fastBuilder) DynamicSlice(operand backends.Op, startIndices []backends.
 
 // DynamicUpdateSlice implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) DynamicUpdateSlice(operand backends.Op, update backends.Op, startIndices []backends.Op) (backends.Op, error) {
+	if err := b.ready(startIndices...); err != nil {
+		return nil, err
+	}
+	if err := b.ready(operand, update); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("DynamicUpdateSlice")
 	operand_ := s.use(operand)
@@ -425,8 +445,11 @@ func (b *fastBuilder) DynamicUpdateSlice(operand backends.Op, update backends.Op
 	return s.wrap(r0), s.err
 }
 
-// Equal implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Equal(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+// lightEqual builds Equal in the current light segment (when it is not fused).
+func (b *fastBuilder) lightEqual(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Equal")
 	lhs_ := s.use(lhs)
@@ -443,6 +466,9 @@ func (b *fastBuilder) Equal(lhs backends.Op, rhs backends.Op) (backends.Op, erro
 
 // EqualTotalOrder implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) EqualTotalOrder(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("EqualTotalOrder")
 	lhs_ := s.use(lhs)
@@ -459,6 +485,9 @@ func (b *fastBuilder) EqualTotalOrder(lhs backends.Op, rhs backends.Op) (backend
 
 // Erf implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Erf(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Erf")
 	x_ := s.use(x)
@@ -472,8 +501,11 @@ func (b *fastBuilder) Erf(x backends.Op) (backends.Op, error) {
 	return s.wrap(r0), s.err
 }
 
-// Exp implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Exp(x backends.Op) (backends.Op, error) {
+// lightExp builds Exp in the current light segment (when it is not fused).
+func (b *fastBuilder) lightExp(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Exp")
 	x_ := s.use(x)
@@ -489,6 +521,9 @@ func (b *fastBuilder) Exp(x backends.Op) (backends.Op, error) {
 
 // Expm1 implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Expm1(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Expm1")
 	x_ := s.use(x)
@@ -504,6 +539,9 @@ func (b *fastBuilder) Expm1(x backends.Op) (backends.Op, error) {
 
 // FFT implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) FFT(operand backends.Op, fftType backends.FFTType, fftLength []int) (backends.Op, error) {
+	if err := b.ready(operand); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("FFT")
 	operand_ := s.use(operand)
@@ -519,6 +557,9 @@ func (b *fastBuilder) FFT(operand backends.Op, fftType backends.FFTType, fftLeng
 
 // Floor implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Floor(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Floor")
 	x_ := s.use(x)
@@ -534,6 +575,9 @@ func (b *fastBuilder) Floor(x backends.Op) (backends.Op, error) {
 
 // Gather implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Gather(operand backends.Op, startIndices backends.Op, indexVectorAxis int, offsetOutputAxes []int, collapsedSliceAxes []int, startIndexMap []int, sliceSizes []int, indicesAreSorted bool) (backends.Op, error) {
+	if err := b.ready(operand, startIndices); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Gather")
 	operand_ := s.use(operand)
@@ -548,8 +592,11 @@ func (b *fastBuilder) Gather(operand backends.Op, startIndices backends.Op, inde
 	return s.wrap(r0), s.err
 }
 
-// GreaterOrEqual implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) GreaterOrEqual(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+// lightGreaterOrEqual builds GreaterOrEqual in the current light segment (when it is not fused).
+func (b *fastBuilder) lightGreaterOrEqual(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("GreaterOrEqual")
 	lhs_ := s.use(lhs)
@@ -566,6 +613,9 @@ func (b *fastBuilder) GreaterOrEqual(lhs backends.Op, rhs backends.Op) (backends
 
 // GreaterOrEqualTotalOrder implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) GreaterOrEqualTotalOrder(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("GreaterOrEqualTotalOrder")
 	lhs_ := s.use(lhs)
@@ -580,8 +630,11 @@ func (b *fastBuilder) GreaterOrEqualTotalOrder(lhs backends.Op, rhs backends.Op)
 	return s.wrap(r0), s.err
 }
 
-// GreaterThan implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) GreaterThan(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+// lightGreaterThan builds GreaterThan in the current light segment (when it is not fused).
+func (b *fastBuilder) lightGreaterThan(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("GreaterThan")
 	lhs_ := s.use(lhs)
@@ -598,6 +651,9 @@ func (b *fastBuilder) GreaterThan(lhs backends.Op, rhs backends.Op) (backends.Op
 
 // GreaterThanTotalOrder implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) GreaterThanTotalOrder(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("GreaterThanTotalOrder")
 	lhs_ := s.use(lhs)
@@ -612,8 +668,11 @@ func (b *fastBuilder) GreaterThanTotalOrder(lhs backends.Op, rhs backends.Op) (b
 	return s.wrap(r0), s.err
 }
 
-// Identity implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Identity(x backends.Op) (backends.Op, error) {
+// lightIdentity builds Identity in the current light segment (when it is not fused).
+func (b *fastBuilder) lightIdentity(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Identity")
 	x_ := s.use(x)
@@ -629,6 +688,9 @@ func (b *fastBuilder) Identity(x backends.Op) (backends.Op, error) {
 
 // Imag implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Imag(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Imag")
 	x_ := s.use(x)
@@ -658,6 +720,9 @@ func (b *fastBuilder) Iota(shape shapes.Shape, iotaAxis int) (backends.Op, error
 
 // IsFinite implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) IsFinite(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("IsFinite")
 	x_ := s.use(x)
@@ -673,6 +738,9 @@ func (b *fastBuilder) IsFinite(x backends.Op) (backends.Op, error) {
 
 // IsNaN implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) IsNaN(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("IsNaN")
 	x_ := s.use(x)
@@ -686,8 +754,11 @@ func (b *fastBuilder) IsNaN(x backends.Op) (backends.Op, error) {
 	return s.wrap(r0), s.err
 }
 
-// LessOrEqual implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) LessOrEqual(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+// lightLessOrEqual builds LessOrEqual in the current light segment (when it is not fused).
+func (b *fastBuilder) lightLessOrEqual(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("LessOrEqual")
 	lhs_ := s.use(lhs)
@@ -704,6 +775,9 @@ func (b *fastBuilder) LessOrEqual(lhs backends.Op, rhs backends.Op) (backends.Op
 
 // LessOrEqualTotalOrder implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) LessOrEqualTotalOrder(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("LessOrEqualTotalOrder")
 	lhs_ := s.use(lhs)
@@ -718,8 +792,11 @@ func (b *fastBuilder) LessOrEqualTotalOrder(lhs backends.Op, rhs backends.Op) (b
 	return s.wrap(r0), s.err
 }
 
-// LessThan implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) LessThan(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+// lightLessThan builds LessThan in the current light segment (when it is not fused).
+func (b *fastBuilder) lightLessThan(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("LessThan")
 	lhs_ := s.use(lhs)
@@ -736,6 +813,9 @@ func (b *fastBuilder) LessThan(lhs backends.Op, rhs backends.Op) (backends.Op, e
 
 // LessThanTotalOrder implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) LessThanTotalOrder(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("LessThanTotalOrder")
 	lhs_ := s.use(lhs)
@@ -750,8 +830,11 @@ func (b *fastBuilder) LessThanTotalOrder(lhs backends.Op, rhs backends.Op) (back
 	return s.wrap(r0), s.err
 }
 
-// Log implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Log(x backends.Op) (backends.Op, error) {
+// lightLog builds Log in the current light segment (when it is not fused).
+func (b *fastBuilder) lightLog(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Log")
 	x_ := s.use(x)
@@ -767,6 +850,9 @@ func (b *fastBuilder) Log(x backends.Op) (backends.Op, error) {
 
 // Log1p implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Log1p(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Log1p")
 	x_ := s.use(x)
@@ -782,6 +868,9 @@ func (b *fastBuilder) Log1p(x backends.Op) (backends.Op, error) {
 
 // LogicalAnd implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) LogicalAnd(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("LogicalAnd")
 	lhs_ := s.use(lhs)
@@ -798,6 +887,9 @@ func (b *fastBuilder) LogicalAnd(lhs backends.Op, rhs backends.Op) (backends.Op,
 
 // LogicalNot implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) LogicalNot(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("LogicalNot")
 	x_ := s.use(x)
@@ -813,6 +905,9 @@ func (b *fastBuilder) LogicalNot(x backends.Op) (backends.Op, error) {
 
 // LogicalOr implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) LogicalOr(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("LogicalOr")
 	lhs_ := s.use(lhs)
@@ -829,6 +924,9 @@ func (b *fastBuilder) LogicalOr(lhs backends.Op, rhs backends.Op) (backends.Op, 
 
 // LogicalXor implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) LogicalXor(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("LogicalXor")
 	lhs_ := s.use(lhs)
@@ -843,8 +941,11 @@ func (b *fastBuilder) LogicalXor(lhs backends.Op, rhs backends.Op) (backends.Op,
 	return s.wrap(r0), s.err
 }
 
-// Logistic implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Logistic(x backends.Op) (backends.Op, error) {
+// lightLogistic builds Logistic in the current light segment (when it is not fused).
+func (b *fastBuilder) lightLogistic(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Logistic")
 	x_ := s.use(x)
@@ -858,8 +959,11 @@ func (b *fastBuilder) Logistic(x backends.Op) (backends.Op, error) {
 	return s.wrap(r0), s.err
 }
 
-// Max implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Max(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+// lightMax builds Max in the current light segment (when it is not fused).
+func (b *fastBuilder) lightMax(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Max")
 	lhs_ := s.use(lhs)
@@ -874,8 +978,11 @@ func (b *fastBuilder) Max(lhs backends.Op, rhs backends.Op) (backends.Op, error)
 	return s.wrap(r0), s.err
 }
 
-// Min implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Min(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+// lightMin builds Min in the current light segment (when it is not fused).
+func (b *fastBuilder) lightMin(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Min")
 	lhs_ := s.use(lhs)
@@ -890,8 +997,11 @@ func (b *fastBuilder) Min(lhs backends.Op, rhs backends.Op) (backends.Op, error)
 	return s.wrap(r0), s.err
 }
 
-// Mul implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Mul(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+// lightMul builds Mul in the current light segment (when it is not fused).
+func (b *fastBuilder) lightMul(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Mul")
 	lhs_ := s.use(lhs)
@@ -906,8 +1016,11 @@ func (b *fastBuilder) Mul(lhs backends.Op, rhs backends.Op) (backends.Op, error)
 	return s.wrap(r0), s.err
 }
 
-// Neg implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Neg(x backends.Op) (backends.Op, error) {
+// lightNeg builds Neg in the current light segment (when it is not fused).
+func (b *fastBuilder) lightNeg(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Neg")
 	x_ := s.use(x)
@@ -921,8 +1034,11 @@ func (b *fastBuilder) Neg(x backends.Op) (backends.Op, error) {
 	return s.wrap(r0), s.err
 }
 
-// NotEqual implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) NotEqual(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+// lightNotEqual builds NotEqual in the current light segment (when it is not fused).
+func (b *fastBuilder) lightNotEqual(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("NotEqual")
 	lhs_ := s.use(lhs)
@@ -939,6 +1055,9 @@ func (b *fastBuilder) NotEqual(lhs backends.Op, rhs backends.Op) (backends.Op, e
 
 // NotEqualTotalOrder implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) NotEqualTotalOrder(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("NotEqualTotalOrder")
 	lhs_ := s.use(lhs)
@@ -955,6 +1074,9 @@ func (b *fastBuilder) NotEqualTotalOrder(lhs backends.Op, rhs backends.Op) (back
 
 // Pad implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Pad(x backends.Op, fillValue backends.Op, axesConfig ...backends.PadAxis) (backends.Op, error) {
+	if err := b.ready(x, fillValue); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Pad")
 	x_ := s.use(x)
@@ -969,8 +1091,11 @@ func (b *fastBuilder) Pad(x backends.Op, fillValue backends.Op, axesConfig ...ba
 	return s.wrap(r0), s.err
 }
 
-// Pow implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Pow(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+// lightPow builds Pow in the current light segment (when it is not fused).
+func (b *fastBuilder) lightPow(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Pow")
 	lhs_ := s.use(lhs)
@@ -987,6 +1112,9 @@ func (b *fastBuilder) Pow(lhs backends.Op, rhs backends.Op) (backends.Op, error)
 
 // RNGBitGenerator implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) RNGBitGenerator(state backends.Op, shape shapes.Shape) (backends.Op, backends.Op, error) {
+	if err := b.ready(state); err != nil {
+		return nil, nil, err
+	}
 	s := b.light()
 	s.note("RNGBitGenerator")
 	state_ := s.use(state)
@@ -1002,6 +1130,9 @@ func (b *fastBuilder) RNGBitGenerator(state backends.Op, shape shapes.Shape) (ba
 
 // Real implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Real(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Real")
 	x_ := s.use(x)
@@ -1017,6 +1148,9 @@ func (b *fastBuilder) Real(x backends.Op) (backends.Op, error) {
 
 // ReduceBitwiseAnd implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) ReduceBitwiseAnd(x backends.Op, axes ...int) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("ReduceBitwiseAnd")
 	x_ := s.use(x)
@@ -1032,6 +1166,9 @@ func (b *fastBuilder) ReduceBitwiseAnd(x backends.Op, axes ...int) (backends.Op,
 
 // ReduceBitwiseOr implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) ReduceBitwiseOr(x backends.Op, axes ...int) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("ReduceBitwiseOr")
 	x_ := s.use(x)
@@ -1047,6 +1184,9 @@ func (b *fastBuilder) ReduceBitwiseOr(x backends.Op, axes ...int) (backends.Op, 
 
 // ReduceBitwiseXor implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) ReduceBitwiseXor(x backends.Op, axes ...int) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("ReduceBitwiseXor")
 	x_ := s.use(x)
@@ -1062,6 +1202,9 @@ func (b *fastBuilder) ReduceBitwiseXor(x backends.Op, axes ...int) (backends.Op,
 
 // ReduceLogicalAnd implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) ReduceLogicalAnd(x backends.Op, axes ...int) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("ReduceLogicalAnd")
 	x_ := s.use(x)
@@ -1077,6 +1220,9 @@ func (b *fastBuilder) ReduceLogicalAnd(x backends.Op, axes ...int) (backends.Op,
 
 // ReduceLogicalOr implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) ReduceLogicalOr(x backends.Op, axes ...int) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("ReduceLogicalOr")
 	x_ := s.use(x)
@@ -1092,6 +1238,9 @@ func (b *fastBuilder) ReduceLogicalOr(x backends.Op, axes ...int) (backends.Op, 
 
 // ReduceLogicalXor implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) ReduceLogicalXor(x backends.Op, axes ...int) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("ReduceLogicalXor")
 	x_ := s.use(x)
@@ -1107,6 +1256,9 @@ func (b *fastBuilder) ReduceLogicalXor(x backends.Op, axes ...int) (backends.Op,
 
 // ReduceMax implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) ReduceMax(x backends.Op, axes ...int) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("ReduceMax")
 	x_ := s.use(x)
@@ -1122,6 +1274,9 @@ func (b *fastBuilder) ReduceMax(x backends.Op, axes ...int) (backends.Op, error)
 
 // ReduceMin implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) ReduceMin(x backends.Op, axes ...int) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("ReduceMin")
 	x_ := s.use(x)
@@ -1137,6 +1292,9 @@ func (b *fastBuilder) ReduceMin(x backends.Op, axes ...int) (backends.Op, error)
 
 // ReduceProduct implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) ReduceProduct(x backends.Op, axes ...int) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("ReduceProduct")
 	x_ := s.use(x)
@@ -1150,23 +1308,11 @@ func (b *fastBuilder) ReduceProduct(x backends.Op, axes ...int) (backends.Op, er
 	return s.wrap(r0), s.err
 }
 
-// ReduceSum implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) ReduceSum(x backends.Op, axes ...int) (backends.Op, error) {
-	s := b.light()
-	s.note("ReduceSum")
-	x_ := s.use(x)
-	if s.err != nil {
-		return nil, s.err
-	}
-	r0, err := s.b.ReduceSum(x_, axes...)
-	if err != nil {
-		return nil, err
-	}
-	return s.wrap(r0), s.err
-}
-
 // ReduceWindow implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) ReduceWindow(x backends.Op, reductionType backends.ReduceOpType, windowDimensions []int, strides []int, baseDilations []int, windowDilations []int, paddings [][2]int) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("ReduceWindow")
 	x_ := s.use(x)
@@ -1182,6 +1328,9 @@ func (b *fastBuilder) ReduceWindow(x backends.Op, reductionType backends.ReduceO
 
 // Rem implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Rem(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Rem")
 	lhs_ := s.use(lhs)
@@ -1196,8 +1345,11 @@ func (b *fastBuilder) Rem(lhs backends.Op, rhs backends.Op) (backends.Op, error)
 	return s.wrap(r0), s.err
 }
 
-// Reshape implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Reshape(x backends.Op, dimensions ...int) (backends.Op, error) {
+// lightReshape builds Reshape in the current light segment (when it is not fused).
+func (b *fastBuilder) lightReshape(x backends.Op, dimensions ...int) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Reshape")
 	x_ := s.use(x)
@@ -1211,23 +1363,11 @@ func (b *fastBuilder) Reshape(x backends.Op, dimensions ...int) (backends.Op, er
 	return s.wrap(r0), s.err
 }
 
-// Reverse implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Reverse(x backends.Op, axes ...int) (backends.Op, error) {
-	s := b.light()
-	s.note("Reverse")
-	x_ := s.use(x)
-	if s.err != nil {
-		return nil, s.err
-	}
-	r0, err := s.b.Reverse(x_, axes...)
-	if err != nil {
-		return nil, err
-	}
-	return s.wrap(r0), s.err
-}
-
 // Round implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Round(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Round")
 	x_ := s.use(x)
@@ -1241,8 +1381,11 @@ func (b *fastBuilder) Round(x backends.Op) (backends.Op, error) {
 	return s.wrap(r0), s.err
 }
 
-// Rsqrt implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Rsqrt(x backends.Op) (backends.Op, error) {
+// lightRsqrt builds Rsqrt in the current light segment (when it is not fused).
+func (b *fastBuilder) lightRsqrt(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Rsqrt")
 	x_ := s.use(x)
@@ -1258,6 +1401,9 @@ func (b *fastBuilder) Rsqrt(x backends.Op) (backends.Op, error) {
 
 // ScatterMax implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) ScatterMax(operand backends.Op, scatterIndices backends.Op, updates backends.Op, indexVectorAxis int, updateWindowAxes []int, insertedWindowAxes []int, scatterAxesToOperandAxes []int, indicesAreSorted bool, uniqueIndices bool) (backends.Op, error) {
+	if err := b.ready(operand, scatterIndices, updates); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("ScatterMax")
 	operand_ := s.use(operand)
@@ -1275,6 +1421,9 @@ func (b *fastBuilder) ScatterMax(operand backends.Op, scatterIndices backends.Op
 
 // ScatterMin implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) ScatterMin(operand backends.Op, scatterIndices backends.Op, updates backends.Op, indexVectorAxis int, updateWindowAxes []int, insertedWindowAxes []int, scatterAxesToOperandAxes []int, indicesAreSorted bool, uniqueIndices bool) (backends.Op, error) {
+	if err := b.ready(operand, scatterIndices, updates); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("ScatterMin")
 	operand_ := s.use(operand)
@@ -1292,6 +1441,9 @@ func (b *fastBuilder) ScatterMin(operand backends.Op, scatterIndices backends.Op
 
 // ScatterSum implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) ScatterSum(operand backends.Op, scatterIndices backends.Op, updates backends.Op, indexVectorAxis int, updateWindowAxes []int, insertedWindowAxes []int, scatterAxesToOperandAxes []int, indicesAreSorted bool, uniqueIndices bool) (backends.Op, error) {
+	if err := b.ready(operand, scatterIndices, updates); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("ScatterSum")
 	operand_ := s.use(operand)
@@ -1309,6 +1461,9 @@ func (b *fastBuilder) ScatterSum(operand backends.Op, scatterIndices backends.Op
 
 // SelectAndScatterMax implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) SelectAndScatterMax(operand backends.Op, source backends.Op, windowDimensions []int, windowStrides []int, paddings [][2]int) (backends.Op, error) {
+	if err := b.ready(operand, source); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("SelectAndScatterMax")
 	operand_ := s.use(operand)
@@ -1325,6 +1480,9 @@ func (b *fastBuilder) SelectAndScatterMax(operand backends.Op, source backends.O
 
 // SelectAndScatterMin implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) SelectAndScatterMin(operand backends.Op, source backends.Op, windowDimensions []int, windowStrides []int, paddings [][2]int) (backends.Op, error) {
+	if err := b.ready(operand, source); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("SelectAndScatterMin")
 	operand_ := s.use(operand)
@@ -1341,6 +1499,9 @@ func (b *fastBuilder) SelectAndScatterMin(operand backends.Op, source backends.O
 
 // ShiftLeft implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) ShiftLeft(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("ShiftLeft")
 	lhs_ := s.use(lhs)
@@ -1357,6 +1518,9 @@ func (b *fastBuilder) ShiftLeft(lhs backends.Op, rhs backends.Op) (backends.Op, 
 
 // ShiftRightArithmetic implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) ShiftRightArithmetic(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("ShiftRightArithmetic")
 	lhs_ := s.use(lhs)
@@ -1373,6 +1537,9 @@ func (b *fastBuilder) ShiftRightArithmetic(lhs backends.Op, rhs backends.Op) (ba
 
 // ShiftRightLogical implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) ShiftRightLogical(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("ShiftRightLogical")
 	lhs_ := s.use(lhs)
@@ -1389,6 +1556,9 @@ func (b *fastBuilder) ShiftRightLogical(lhs backends.Op, rhs backends.Op) (backe
 
 // Sign implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Sign(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Sign")
 	x_ := s.use(x)
@@ -1404,6 +1574,9 @@ func (b *fastBuilder) Sign(x backends.Op) (backends.Op, error) {
 
 // Sin implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Sin(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Sin")
 	x_ := s.use(x)
@@ -1419,6 +1592,9 @@ func (b *fastBuilder) Sin(x backends.Op) (backends.Op, error) {
 
 // Slice implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Slice(x backends.Op, starts []int, limits []int, strides []int) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Slice")
 	x_ := s.use(x)
@@ -1432,8 +1608,11 @@ func (b *fastBuilder) Slice(x backends.Op, starts []int, limits []int, strides [
 	return s.wrap(r0), s.err
 }
 
-// Sqrt implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Sqrt(x backends.Op) (backends.Op, error) {
+// lightSqrt builds Sqrt in the current light segment (when it is not fused).
+func (b *fastBuilder) lightSqrt(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Sqrt")
 	x_ := s.use(x)
@@ -1447,8 +1626,11 @@ func (b *fastBuilder) Sqrt(x backends.Op) (backends.Op, error) {
 	return s.wrap(r0), s.err
 }
 
-// Sub implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Sub(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+// lightSub builds Sub in the current light segment (when it is not fused).
+func (b *fastBuilder) lightSub(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
+	if err := b.ready(lhs, rhs); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Sub")
 	lhs_ := s.use(lhs)
@@ -1463,8 +1645,11 @@ func (b *fastBuilder) Sub(lhs backends.Op, rhs backends.Op) (backends.Op, error)
 	return s.wrap(r0), s.err
 }
 
-// Tanh implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Tanh(x backends.Op) (backends.Op, error) {
+// lightTanh builds Tanh in the current light segment (when it is not fused).
+func (b *fastBuilder) lightTanh(x backends.Op) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Tanh")
 	x_ := s.use(x)
@@ -1480,6 +1665,9 @@ func (b *fastBuilder) Tanh(x backends.Op) (backends.Op, error) {
 
 // Transpose implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Transpose(x backends.Op, permutation ...int) (backends.Op, error) {
+	if err := b.ready(x); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Transpose")
 	x_ := s.use(x)
@@ -1493,8 +1681,11 @@ func (b *fastBuilder) Transpose(x backends.Op, permutation ...int) (backends.Op,
 	return s.wrap(r0), s.err
 }
 
-// Where implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Where(condition backends.Op, onTrue backends.Op, onFalse backends.Op) (backends.Op, error) {
+// lightWhere builds Where in the current light segment (when it is not fused).
+func (b *fastBuilder) lightWhere(condition backends.Op, onTrue backends.Op, onFalse backends.Op) (backends.Op, error) {
+	if err := b.ready(condition, onTrue, onFalse); err != nil {
+		return nil, err
+	}
 	s := b.light()
 	s.note("Where")
 	condition_ := s.use(condition)

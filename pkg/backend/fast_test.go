@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -92,9 +93,9 @@ func testFastConv(t *testing.T, tc convCase) {
 // against the extended backend.
 func TestFastDotGeneral(t *testing.T) {
 	type dotCase struct {
-		name                   string
-		lhs, rhs               []int
-		lc, lb, rc, rb         []int
+		name           string
+		lhs, rhs       []int
+		lc, lb, rc, rb []int
 	}
 	cases := []dotCase{
 		{"matmul", []int{17, 33}, []int{33, 5}, []int{1}, nil, []int{0}, nil},
@@ -189,4 +190,67 @@ func must1[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestFastFusion compares fused element-wise expressions and reductions against the extended backend:
+// activations and their gradients, broadcasts of vectors along trailing and leading axes, scalars,
+// comparisons, reshapes, unary functions, and ReduceSum over leading, trailing and all axes.
+func TestFastFusion(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const b, h, w, c = 4, 16, 16, 8
+	x := tensors.FromFlatDataAndDimensions(toF32(randFloats(rng, b*h*w*c)), b, h, w, c)
+	v := tensors.FromFlatDataAndDimensions(toF32(randFloats(rng, c)), c)
+	u := tensors.FromFlatDataAndDimensions(toF32(randFloats(rng, b)), b)
+	fn := func(x, v, u *Node) []*Node {
+		leaky := Where(GreaterOrEqual(x, ScalarZero(x.Graph(), x.DType())), x, MulScalar(x, 0.02))
+		bias := Add(leaky, BroadcastToDims(Reshape(v, 1, 1, 1, c), b, h, w, c))          // trailing vector
+		rows := Mul(bias, BroadcastToDims(Reshape(u, b, 1, 1, 1), b, h, w, c))           // leading vector
+		smooth := Add(Sqrt(Add(Mul(rows, rows), Const(x.Graph(), float32(1)))), Tanh(x)) // unary, scalar
+		clipped := Min(Max(smooth, Neg(OnesLike(x))), Exp(Mul(x, x)))
+		flat := Reshape(Sub(clipped, Abs(x)), b, h*w*c)
+		return []*Node{
+			flat,
+			ReduceSum(clipped, 0, 1, 2),         // bias-gradient pattern: keep trailing axis
+			ReduceSum(flat, 1),                  // keep leading axis
+			ReduceAllSum(Mul(clipped, clipped)), // a loss
+			Logistic(Div(x, AddScalar(Abs(x), 1))),
+			Gradient(ReduceAllSum(Mul(leaky, leaky)), x)[0],
+		}
+	}
+	before := fastFusedCount.Load()
+	got := MustNewExec(testFast, fn).MustExec(x, v, u)
+	if fastFusedCount.Load() == before {
+		t.Fatal("no fused element-wise step was built")
+	}
+	want := MustNewExec(testExtended, fn).MustExec(must1(x.LocalClone()), must1(v.LocalClone()), must1(u.LocalClone()))
+	for i := range want {
+		if !got[i].Shape().Equal(want[i].Shape()) {
+			t.Fatalf("output %d: shape %s, want %s", i, got[i].Shape(), want[i].Shape())
+		}
+		scale := []float64{10, 1e3, 3e3, 3e4, 10, 10}[i] // The sums have 1024, 2048 and 8192 terms.
+		assertClose(t, fmt.Sprintf("output %d", i), got[i], toF64(tensors.MustCopyFlatData[float32](want[i])), scale)
+	}
+}
+
+// TestFastStrided compares the strided kernels (ReduceSum over middle axes, as 2x2 pooling does,
+// Reverse) and general broadcasts (2x upsampling) with their gradients against the extended backend.
+func TestFastStrided(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	const b, h, w, c = 2, 16, 12, 8
+	x := tensors.FromFlatDataAndDimensions(toF32(randFloats(rng, b*h*w*c)), b, h, w, c)
+	fn := func(x *Node) []*Node {
+		pooled := ReduceSum(Reshape(x, b, h/2, 2, w/2, 2, c), 2, 4) // [b, h/2, w/2, c]
+		up := Reshape(BroadcastToDims(Reshape(pooled, b, h/2, 1, w/2, 1, c), b, h/2, 2, w/2, 2, c), b, h, w, c)
+		flipped := Reverse(Mul(up, x), 1, 2)
+		loss := ReduceAllSum(Mul(up, x)) // Reverse has no gradient in GoMLX v0.25.
+		return []*Node{pooled, up, flipped, Reverse(x, 3), ReduceSum(x, 0, 2), Gradient(loss, x)[0]}
+	}
+	got := MustNewExec(testFast, fn).MustExec(x)
+	want := MustNewExec(testExtended, fn).MustExec(must1(x.LocalClone()))
+	for i := range want {
+		if !got[i].Shape().Equal(want[i].Shape()) {
+			t.Fatalf("output %d: shape %s, want %s", i, got[i].Shape(), want[i].Shape())
+		}
+		assertClose(t, fmt.Sprintf("output %d", i), got[i], toF64(tensors.MustCopyFlatData[float32](want[i])), 100)
+	}
 }

@@ -206,41 +206,44 @@ func TestBatchNorm(t *testing.T) {
 		{[]int{4, 3}, 1},
 		{[]int{2, 5, 4, 3}, 3},
 		{[]int{3, 2, 4, 5}, 1},
+		{[]int{8, 16, 16, 16}, 3}, // Large enough for the fast backend's kernels.
 	} {
-		t.Run(fmt.Sprint(tc.dims, tc.featureAxis), func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(9, 10))
-			f := tc.dims[tc.featureAxis]
-			x := randFloats(rng, prod(tc.dims))
-			for i := range x {
-				x[i] = 3*x[i] + 1 // Non-trivial mean and variance.
-			}
-			scale, offset := randFloats(rng, f), randFloats(rng, f)
-			g := randFloats(rng, prod(tc.dims))
-			mk := func() []any {
-				return []any{
-					tensors.FromFlatDataAndDimensions(toF32(x), tc.dims...),
-					tensors.FromFlatDataAndDimensions(toF32(scale), f),
-					tensors.FromFlatDataAndDimensions(toF32(offset), f),
-					tensors.FromFlatDataAndDimensions(toF32(g), tc.dims...),
+		for _, be := range []backends.Backend{testExtended, testFast} {
+			t.Run(fmt.Sprint(be.String(), tc.dims, tc.featureAxis), func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(9, 10))
+				f := tc.dims[tc.featureAxis]
+				x := randFloats(rng, prod(tc.dims))
+				for i := range x {
+					x[i] = 3*x[i] + 1 // Non-trivial mean and variance.
 				}
-			}
-			// Training: normalized output, batch statistics, gradients.
-			got := MustNewExec(testExtended, func(x, scale, offset, g *Node) []*Node {
-				y, mean, variance := InternalBatchNormForTraining(x, scale, offset, eps, tc.featureAxis)
-				grads := Gradient(ReduceAllSum(Mul(y, g)), x, scale, offset)
-				// Inference with the batch statistics must reproduce the training output.
-				yInf := InternalBatchNormForInference(x, scale, offset, mean, variance, eps, tc.featureAxis)
-				return []*Node{y, grads[0], grads[1], grads[2], yInf}
-			}).MustExec(mk()...)
-			want := MustNewExec(testExtended, func(x, scale, offset, g *Node) []*Node {
-				y := directBatchNorm(x, scale, offset, eps, tc.featureAxis)
-				grads := Gradient(ReduceAllSum(Mul(y, g)), x, scale, offset)
-				return []*Node{y, grads[0], grads[1], grads[2], y}
-			}).MustExec(mk()...)
-			for i, name := range []string{"normalized", "d/dx", "d/dscale", "d/doffset", "inference"} {
-				assertClose(t, name, got[i], toF64(tensors.MustCopyFlatData[float32](want[i])), 10)
-			}
-		})
+				scale, offset := randFloats(rng, f), randFloats(rng, f)
+				g := randFloats(rng, prod(tc.dims))
+				mk := func() []any {
+					return []any{
+						tensors.FromFlatDataAndDimensions(toF32(x), tc.dims...),
+						tensors.FromFlatDataAndDimensions(toF32(scale), f),
+						tensors.FromFlatDataAndDimensions(toF32(offset), f),
+						tensors.FromFlatDataAndDimensions(toF32(g), tc.dims...),
+					}
+				}
+				// Training: normalized output, batch statistics, gradients.
+				got := MustNewExec(be, func(x, scale, offset, g *Node) []*Node {
+					y, mean, variance := InternalBatchNormForTraining(x, scale, offset, eps, tc.featureAxis)
+					grads := Gradient(ReduceAllSum(Mul(y, g)), x, scale, offset)
+					// Inference with the batch statistics must reproduce the training output.
+					yInf := InternalBatchNormForInference(x, scale, offset, mean, variance, eps, tc.featureAxis)
+					return []*Node{y, grads[0], grads[1], grads[2], yInf}
+				}).MustExec(mk()...)
+				want := MustNewExec(testExtended, func(x, scale, offset, g *Node) []*Node {
+					y := directBatchNorm(x, scale, offset, eps, tc.featureAxis)
+					grads := Gradient(ReduceAllSum(Mul(y, g)), x, scale, offset)
+					return []*Node{y, grads[0], grads[1], grads[2], y}
+				}).MustExec(mk()...)
+				for i, name := range []string{"normalized", "d/dx", "d/dscale", "d/doffset", "inference"} {
+					assertClose(t, name, got[i], toF64(tensors.MustCopyFlatData[float32](want[i])), 10)
+				}
+			})
+		}
 	}
 }
 

@@ -21,8 +21,25 @@ import (
 
 // handWritten lists the ops the fast builder implements itself.
 var handWritten = map[string]bool{
-	"DotGeneral":  true,
-	"ConvGeneral": true,
+	"DotGeneral":            true,
+	"ConvGeneral":           true,
+	"BatchNormForTraining":  true,
+	"BatchNormGradient":     true,
+	"BatchNormForInference": true,
+	"ReduceSum":             true,
+	"Reverse":               true,
+}
+
+// fusible lists the ops the fast builder may fuse (fast_fuse.go): their generated method is named
+// light<Op>, the fallback when an op cannot be fused.
+var fusible = map[string]bool{}
+
+func init() {
+	for _, op := range []string{"Add", "Sub", "Mul", "Div", "Max", "Min", "Pow", "Neg", "Abs", "Exp", "Log",
+		"Sqrt", "Rsqrt", "Tanh", "Logistic", "GreaterOrEqual", "GreaterThan", "LessOrEqual", "LessThan",
+		"Equal", "NotEqual", "Where", "BroadcastInDim", "Reshape", "Identity"} {
+		fusible[op] = true
+	}
 }
 
 func main() {
@@ -62,7 +79,7 @@ func main() {
 			continue
 		}
 		sig := m.Type().(*types.Signature)
-		var params, args, conv []string
+		var params, args, conv, ready []string
 		for i := range sig.Params().Len() {
 			p := sig.Params().At(i)
 			name := p.Name()
@@ -79,9 +96,11 @@ func main() {
 			switch {
 			case isOp(p.Type()):
 				conv = append(conv, fmt.Sprintf("%s_ := s.use(%s)", name, name))
+				ready = append(ready, name)
 				arg = name + "_"
 			case isOps(p.Type()):
 				conv = append(conv, fmt.Sprintf("%s_ := s.useAll(%s)", name, name))
+				ready = append(ready, name+"...")
 				arg = name + "_"
 			}
 			if variadic {
@@ -109,15 +128,41 @@ func main() {
 		for i := range nres {
 			resTypes = append(resTypes, types.TypeString(sig.Results().At(i).Type(), qual))
 		}
-		fmt.Fprintf(&buf, "// %s implements backends.Builder: SimpleGo's (extended) op, in the current light segment.\n", m.Name())
-		fmt.Fprintf(&buf, "func (b *fastBuilder) %s(%s) (%s) {\n", m.Name(), strings.Join(params, ", "), strings.Join(resTypes, ", "))
-		fmt.Fprintf(&buf, "\ts := b.light()\n\ts.note(%q)\n", m.Name())
-		for _, c := range conv {
-			fmt.Fprintf(&buf, "\t%s\n", c)
-		}
 		zeros := make([]string, nres-1)
 		for i := range zeros {
 			zeros[i] = "nil"
+		}
+		method := m.Name()
+		if fusible[m.Name()] {
+			method = "light" + m.Name()
+			fmt.Fprintf(&buf, "// %s builds %s in the current light segment (when it is not fused).\n", method, m.Name())
+		} else {
+			fmt.Fprintf(&buf, "// %s implements backends.Builder: SimpleGo's (extended) op, in the current light segment.\n", m.Name())
+		}
+		fmt.Fprintf(&buf, "func (b *fastBuilder) %s(%s) (%s) {\n", method, strings.Join(params, ", "), strings.Join(resTypes, ", "))
+		if len(ready) > 0 {
+			if len(ready) == 1 && strings.HasSuffix(ready[0], "...") {
+				fmt.Fprintf(&buf, "\tif err := b.ready(%s); err != nil {\n\t\treturn %s\n\t}\n", ready[0], strings.Join(append(zeros, "err"), ", "))
+			} else {
+				for _, r := range ready {
+					if strings.HasSuffix(r, "...") {
+						fmt.Fprintf(&buf, "\tif err := b.ready(%s); err != nil {\n\t\treturn %s\n\t}\n", r, strings.Join(append(zeros, "err"), ", "))
+					}
+				}
+				var plain []string
+				for _, r := range ready {
+					if !strings.HasSuffix(r, "...") {
+						plain = append(plain, r)
+					}
+				}
+				if len(plain) > 0 {
+					fmt.Fprintf(&buf, "\tif err := b.ready(%s); err != nil {\n\t\treturn %s\n\t}\n", strings.Join(plain, ", "), strings.Join(append(zeros, "err"), ", "))
+				}
+			}
+		}
+		fmt.Fprintf(&buf, "\ts := b.light()\n\ts.note(%q)\n", m.Name())
+		for _, c := range conv {
+			fmt.Fprintf(&buf, "\t%s\n", c)
 		}
 		fmt.Fprintf(&buf, "\tif s.err != nil {\n\t\treturn %s\n\t}\n", strings.Join(append(zeros, "s.err"), ", "))
 		fmt.Fprintf(&buf, "\t%s := s.b.%s(%s)\n", strings.Join(append(results, "err"), ", "), m.Name(), strings.Join(args, ", "))
