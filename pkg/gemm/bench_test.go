@@ -121,6 +121,25 @@ func BenchmarkIm2col(b *testing.B) {
 		}
 		bm := RowMajor(randSlice(k*cout), k, cout)
 		c := RowMajor(make([]float32, m*cout), m, cout)
+		// Kernel gradient: dW (9·Cin × Cout) = patchesᵀ · dY.
+		dy := RowMajor(randSlice(m*cout), m, cout)
+		dw := RowMajor(make([]float32, k*cout), k, cout)
+		for _, mode := range []string{"tables", "materialized"} {
+			for _, threads := range []int{1, 2} {
+				b.Run(fmt.Sprintf("Cin%d_Cout%d/kgrad_%s/t%d", cin, cout, mode, threads), func(b *testing.B) {
+					aa := a.T()
+					if mode == "materialized" {
+						aa = dense.T()
+					}
+					opt := Options{Threads: threads}
+					cpu0 := cpuSeconds()
+					for b.Loop() {
+						Mul(dw, aa, dy, opt)
+					}
+					reportFlops(b, k, cout, m, cpuSeconds()-cpu0)
+				})
+			}
+		}
 		for _, mode := range []string{"tables", "materialized"} {
 			for _, threads := range []int{1, 2} {
 				b.Run(fmt.Sprintf("Cin%d_Cout%d/%s/t%d", cin, cout, mode, threads), func(b *testing.B) {

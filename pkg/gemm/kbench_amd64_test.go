@@ -13,10 +13,11 @@ func BenchmarkMicroKernel(b *testing.B) {
 			a := randSlice(kd.mr * k)
 			bb := randSlice(kd.nr * k)
 			c := make([]float32, kd.mr*kd.nr)
+			cpu0 := cpuSeconds()
 			for b.Loop() {
 				kd.fn(k, a, 1, kd.mr, bb, c, kd.nr, true, kd.mr, kd.nr)
 			}
-			b.ReportMetric(2*float64(kd.mr*kd.nr*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			reportFlops(b, kd.mr, kd.nr, k, cpuSeconds()-cpu0)
 		})
 	}
 }
