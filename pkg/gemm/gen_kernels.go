@@ -12,8 +12,8 @@
 // in bytes; b is a packed kc×nr panel), then stores rows i < m of it to c[i*ldc + j] (flags&1: add to
 // what is there). AVX-512 kernels store only the columns selected by mask (16 bits per vector);
 // the AVX2 kernel stores all nr columns. Each k step prefetches the two cache lines at pf and
-// advances pf by pfs bytes (the caller points pf at the A data of the next tile); the rows of C are
-// prefetched for writing on entry.
+// advances pf by pfs bytes (the caller points pf at the A data of the next tile); the rows of C of
+// the next tile down (c + mr·ldc) are prefetched for writing on entry.
 //
 // The T variants take, instead of cs, a table dt of k byte deltas: after step p, A advances by dt[p]
 // (for A with a column offset table, e.g. an im2col patch matrix).
@@ -90,9 +90,12 @@ func gen(s spec) {
 	}
 	p("// func %s(k int, a *float32, rs, %s int, b, c *float32, ldc, flags, m int, mask uint64, pf uintptr, pfs int)", s.name, csArg)
 	p("TEXT ·%s(SB), NOSPLIT, $0-96", s.name)
-	// Prefetch (for writing) the rows of C stored at the end.
+	// Prefetch (for writing) the rows of C of the next tile down (this tile's were prefetched by
+	// the previous call): short k leaves too little time to fetch this tile's own.
 	p("\tMOVQ c+40(FP), DX")
 	p("\tMOVQ ldc+48(FP), AX")
+	p("\tIMUL3Q $%d, AX, R15", s.mr)
+	p("\tADDQ R15, DX")
 	for i := 0; i < s.mr; i++ {
 		if i > 0 {
 			p("\tADDQ AX, DX")
