@@ -307,6 +307,9 @@ func (b *fastBuilder) ReduceSum(x backends.Op, axes ...int) (backends.Op, error)
 			}
 		}
 		keep = ops >= 2
+		if !keep && len(prog.shared) > 0 {
+			keep = true // The outputs after the operand are the shared subexpressions.
+		}
 	} else {
 		prog = &fuseProgram{size: n.shape.Size(), leaves: []*fastNode{n}, roots: []int{0},
 			instrs: []fuseInstr{{op: "load", leaf: 0, mode: accessFull, scalar: -1}}}
@@ -327,7 +330,9 @@ func (b *fastBuilder) ReduceSum(x backends.Op, axes ...int) (backends.Op, error)
 					prog.eval(w, ins, i0, m)
 					v := w.regs[prog.roots[0]]
 					if keep {
-						copy(outs[1][i0:i0+m], v)
+						for k, r := range prog.roots {
+							copy(outs[1+k][i0:i0+m], w.regs[r])
+						}
 					}
 					if leading {
 						// Keep the trailing outSize elements: index i mod outSize.
@@ -368,8 +373,13 @@ func (b *fastBuilder) ReduceSum(x backends.Op, axes ...int) (backends.Op, error)
 	if !keep {
 		return b.addHeavyN("ReduceSum", []shapes.Shape{out}, run, prog.leaves...)[0], nil
 	}
-	outs := b.addHeavyN("ReduceSum", []shapes.Shape{out, n.shape}, run, prog.leaves...)
-	b.adoptOutputs(outs[1:], []*fastNode{n})
+	written := append([]*fastNode{n}, prog.shared...)
+	outShapes := []shapes.Shape{out}
+	for _, m := range written {
+		outShapes = append(outShapes, m.shape)
+	}
+	outs := b.addHeavyN("ReduceSum", outShapes, run, prog.leaves...)
+	b.adoptOutputs(outs[1:], written)
 	fastFusedCount.Add(1)
 	return outs[0], nil
 }

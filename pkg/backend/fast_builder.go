@@ -26,6 +26,8 @@ type fastNode struct {
 	heavy *fastHeavy
 	// fx is the element-wise expression of a fusible node not yet materialized (see fast_fuse.go).
 	fx *fusedExpr
+	// uses counts the fusible nodes built on this one.
+	uses int
 }
 
 // producer returns the index of the step that computes n, or -1 for a graph parameter.

@@ -117,6 +117,9 @@ func fusibleValue(n *fastNode) bool {
 func (b *fastBuilder) newFused(shape shapes.Shape, fx *fusedExpr) *fastNode {
 	n := b.newNode(shape)
 	n.fx = fx
+	for _, a := range fx.args {
+		a.uses++
+	}
 	return n
 }
 
@@ -338,11 +341,12 @@ func (b *fastBuilder) materializeFused(name string, ns ...*fastNode) error {
 	if err != nil {
 		return err
 	}
-	outShapes := make([]shapes.Shape, len(ns))
-	for i, n := range ns {
+	all := append(slices.Clone(ns), prog.shared...)
+	outShapes := make([]shapes.Shape, len(all))
+	for i, n := range all {
 		outShapes[i] = n.shape
 	}
-	b.adoptOutputs(b.addHeavyN(name, outShapes, prog.run, prog.leaves...), ns)
+	b.adoptOutputs(b.addHeavyN(name, outShapes, prog.run, prog.leaves...), all)
 	fastFusedCount.Add(1)
 	return nil
 }
@@ -618,6 +622,9 @@ type fuseProgram struct {
 	leaves []*fastNode
 	roots  []int // registers of the results
 	size   int   // elements of each result
+	// shared are fusible nodes inside the expressions that other expressions also read: the program
+	// writes them too (after the requested roots), so that they are computed once.
+	shared []*fastNode
 }
 
 // scalarAware lists the ops that can read one operand as a scalar.
@@ -695,6 +702,23 @@ func (b *fastBuilder) compileFused(roots ...*fastNode) (*fuseProgram, error) {
 			return nil, err
 		}
 		p.roots = append(p.roots, k)
+	}
+	// Shared float32 subexpressions become outputs too.
+	isRoot := map[*fastNode]bool{}
+	for _, r := range roots {
+		isRoot[r] = true
+	}
+	for m, k := range regs {
+		ins := &p.instrs[k]
+		if m.fx == nil || isRoot[m] || m.uses < 2 || ins.op == "load" || m.shape.DType != dtypes.Float32 ||
+			m.fx.op == "Reshape" || m.fx.op == "Identity" || slices.Contains(p.shared, m) {
+			continue
+		}
+		p.shared = append(p.shared, m)
+	}
+	slices.SortFunc(p.shared, func(x, y *fastNode) int { return x.id - y.id }) // Deterministic order.
+	for _, m := range p.shared {
+		p.roots = append(p.roots, regs[m])
 	}
 	// Scalar loads read only as scalars need no register.
 	needed := make([]bool, len(p.instrs))
