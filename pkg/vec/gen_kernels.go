@@ -61,7 +61,15 @@ var constNames = map[string]bool{"S": true, "one": true, "zero": true, "sign": t
 // Comparison predicates (ordered and quiet; NE is unordered, so NaN != x is true).
 var preds = map[string]int{"ge": 0x1d, "gt": 0x1e, "le": 0x12, "lt": 0x11, "eq": 0x00, "ne": 0x04}
 
-// binBody is the body of x op y for operands x and y (placeholders).
+// binOut is the register binBody's result is in.
+func binOut(op string, is isa) string {
+	if (op == "max" || op == "min") && !is.avx512 {
+		return "t0"
+	}
+	return "d"
+}
+
+// binBody is the body of x op y for operands x and y (placeholders); the result is in binOut.
 func binBody(op string, is isa, x, y string) []string {
 	switch op {
 	case "add", "sub", "mul", "div":
@@ -89,11 +97,30 @@ func binBody(op string, is isa, x, y string) []string {
 				fmt.Sprintf("VCMPPS $3, %s, %s, K3", y, y),
 				fmt.Sprintf("VMOVAPS %s, K3, {d}", y))
 		}
+		// AVX2, without blends. t0 = x>y ? x : y is y when y is NaN; u = y>x ? y : x is x when
+		// x is NaN; with mx = x is NaN and y is not, my = y is NaN:
+		//   max: (t0 | mx) & (u | my)    min: (t0 &^ mx) | (u &^ my)
+		// which gives the ordered result, x&y or x|y for ±0, x for mx and y for my.
+		if x == "{S}" {
+			log.Fatal("max/min: x must be a loaded input")
+		}
+		l = []string{
+			fmt.Sprintf("VCMPPS $3, %s, %s, {t1}", x, x),
+			fmt.Sprintf("VCMPPS $3, %s, %s, {t2}", y, y),
+			"VANDNPS {t1}, {t2}, {t1}", // mx = ~my & (x is NaN)
+			fmt.Sprintf("%s %s, %s, {t0}", ins, y, x),
+			fmt.Sprintf("%s %s, %s, %s", ins, x, y, x), // u, in x's register
+		}
+		if op == "max" {
+			return append(l,
+				"VORPS {t1}, {t0}, {t0}",
+				fmt.Sprintf("VORPS {t2}, %s, %s", x, x),
+				fmt.Sprintf("VANDPS {t0}, %s, {t0}", x))
+		}
 		return append(l,
-			fmt.Sprintf("VCMPPS $3, %s, %s, {t0}", x, x),
-			fmt.Sprintf("VBLENDVPS {t0}, %s, {d}, {d}", x),
-			fmt.Sprintf("VCMPPS $3, %s, %s, {t0}", y, y),
-			fmt.Sprintf("VBLENDVPS {t0}, %s, {d}, {d}", y))
+			"VANDNPS {t0}, {t1}, {t0}", // t0 &^ mx
+			fmt.Sprintf("VANDNPS %s, {t2}, %s", x, x),
+			fmt.Sprintf("VORPS {t0}, %s, {t0}", x))
 	}
 	p, ok := preds[op]
 	if !ok {
@@ -118,7 +145,7 @@ func kernels(is isa) []kernel {
 		{"ge", "opGE"}, {"gt", "opGT"}, {"le", "opLE"}, {"lt", "opLT"}, {"eq", "opEQ"}, {"ne", "opNE"},
 	}
 	for _, o := range binOps {
-		ks = append(ks, kernel{name: o.op, table: "bin[" + o.c + "]", sig: sigBin, body: binBody(o.op, is, "{a}", "{b}")})
+		ks = append(ks, kernel{name: o.op, table: "bin[" + o.c + "]", sig: sigBin, body: binBody(o.op, is, "{a}", "{b}"), out: binOut(o.op, is)})
 	}
 	scalOps := []struct {
 		name, op, c string
@@ -136,7 +163,7 @@ func kernels(is isa) []kernel {
 		if o.rev {
 			x, y = y, x
 		}
-		ks = append(ks, kernel{name: o.name, table: "scal[" + o.c + "]", sig: sigScal, body: binBody(o.op, is, x, y)})
+		ks = append(ks, kernel{name: o.name, table: "scal[" + o.c + "]", sig: sigScal, body: binBody(o.op, is, x, y), out: binOut(o.op, is)})
 	}
 	xor, and := "VXORPS", "VANDPS"
 	if is.avx512 {
