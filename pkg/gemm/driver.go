@@ -69,6 +69,9 @@ type kernelDesc struct {
 	directMaxN int  // read A in place (no packing) when A is a plain strided matrix and N <= directMaxN
 	fn         microKernel
 	fnT        microKernelT // nil if the kernel has no variant for A with a column table
+	// fnPair, if not nil, replaces fn when A is read in place with unit column stride; it takes B
+	// packed by packBPair.
+	fnPair microKernel
 }
 
 // microKernelT is a microKernel whose A advances by the byte deltas dt[p] after step p instead of
@@ -120,7 +123,9 @@ func gemmSerial(kd *kernelDesc, ws *workspace, c, a, b view, m, n, k int, accumu
 	// A with a column offset table (im2col) read in place through a table of k deltas.
 	tabDirect := !direct && a.colOff != nil && kd.fnT != nil && n <= kd.directMaxN
 	cDirect := c.cs == 1 && c.rs >= 0
-	ws.bpack = grow(ws.bpack, kc*nc)
+	// (The pair kernel only pays off when the k loop is long enough to amortize its epilogue.)
+	pair := direct && a.cs == 1 && kd.fnPair != nil && kc >= 16
+	ws.bpack = grow(ws.bpack, (kc+1)*nc)
 	if !direct && !tabDirect {
 		ws.apack = grow(ws.apack, kc*mc)
 	} else {
@@ -134,12 +139,18 @@ func gemmSerial(kd *kernelDesc, ws *workspace, c, a, b view, m, n, k int, accumu
 	}
 	ws.tile = grow(ws.tile, mr*nr)
 	bpack, apack, aedge := ws.bpack, ws.apack, ws.aedge
-	t := tileCall{kd: kd, c: c, cDirect: cDirect, tile: ws.tile}
+	t := tileCall{kd: kd, c: c, cDirect: cDirect, tile: ws.tile, pair: pair}
 	for jc := 0; jc < n; jc += nc {
 		ncur := min(nc, n-jc)
 		for pc := 0; pc < k; pc += kc {
 			kcur := min(kc, k-pc)
-			packB(bpack, &b, pc, kcur, jc, ncur, nr)
+			kb := kcur // rows of a packed B panel
+			if pair {
+				kb = roundUp(kcur, 2)
+				packBPair(bpack, &b, pc, kcur, jc, ncur, nr)
+			} else {
+				packB(bpack, &b, pc, kcur, jc, ncur, nr)
+			}
 			t.k, t.acc = kcur, accumulate || pc > 0
 			var minCol, maxCol int
 			if tabDirect {
@@ -161,13 +172,17 @@ func gemmSerial(kd *kernelDesc, ws *workspace, c, a, b view, m, n, k int, accumu
 				case tabDirect:
 				case !direct:
 					packA(apack, &a, ic, mcur, pc, kcur, mr, ws)
-				case mcur%mr != 0:
+				case mcur%mr == 0:
+				case pair:
+					last := mcur / mr * mr
+					packARows(aedge, &a, ic+last, mcur-last, pc, kcur, mr)
+				default:
 					last := mcur / mr * mr
 					packA(aedge, &a, ic+last, mcur-last, pc, kcur, mr, ws)
 				}
 				for jr := 0; jr < ncur; jr += nr {
 					t.nn, t.j0 = min(nr, ncur-jr), jc+jr
-					t.b = bpack[(jr/nr)*kcur*nr:]
+					t.b = bpack[(jr/nr)*kb*nr:]
 					for ir := 0; ir < mcur; ir += mr {
 						mm := min(mr, mcur-ir)
 						i0 := ic + ir
@@ -179,6 +194,8 @@ func gemmSerial(kd *kernelDesc, ws *workspace, c, a, b view, m, n, k int, accumu
 							}
 						case !direct:
 							t.run(i0, mm, apack[(ir/mr)*kcur*mr:], 1, mr, nil)
+						case mm < mr && pair:
+							t.run(i0, mm, aedge, kcur, 1, nil)
 						case mm < mr:
 							t.run(i0, mm, aedge, 1, mr, nil)
 						default:
@@ -200,19 +217,24 @@ type tileCall struct {
 	k       int  // k block length
 	acc     bool // add to C
 	b       []float32
-	nn, j0  int // columns of the panel and the first one
+	nn, j0  int  // columns of the panel and the first one
+	pair    bool // use kd.fnPair
 }
 
 // run computes rows i0..i0+mm-1 of C (mm <= mr) for the current panel, with A's tile at a with
 // strides rs, cs (or, if dt != nil, advancing by the byte deltas dt).
 func (t *tileCall) run(i0, mm int, a []float32, rs, cs int, dt []int) {
 	kd, c := t.kd, &t.c
+	fn := kd.fn
+	if t.pair {
+		fn = kd.fnPair
+	}
 	if t.cDirect && (t.nn == kd.nr || kd.partialN) {
 		cp := c.data[c.base+i0*c.rs+t.j0:]
 		if dt != nil {
 			kd.fnT(t.k, a, rs, dt, t.b, cp, c.rs, t.acc, mm, t.nn)
 		} else {
-			kd.fn(t.k, a, rs, cs, t.b, cp, c.rs, t.acc, mm, t.nn)
+			fn(t.k, a, rs, cs, t.b, cp, c.rs, t.acc, mm, t.nn)
 		}
 		return
 	}
@@ -220,7 +242,7 @@ func (t *tileCall) run(i0, mm int, a []float32, rs, cs int, dt []int) {
 	if dt != nil {
 		kd.fnT(t.k, a, rs, dt, t.b, t.tile, nr, false, kd.mr, nr)
 	} else {
-		kd.fn(t.k, a, rs, cs, t.b, t.tile, nr, false, kd.mr, nr)
+		fn(t.k, a, rs, cs, t.b, t.tile, nr, false, kd.mr, nr)
 	}
 	for i := 0; i < mm; i++ {
 		row := c.base + c.ro(i0+i)
@@ -344,6 +366,39 @@ func packB(dst []float32, b *view, k0, kc, j0, nc, nr int) {
 				clear(d[p*nr+n : (p+1)*nr])
 			}
 		}
+	}
+}
+
+// packBPair packs B[k0:k0+kc, j0:j0+nc] for a pair kernel: panels of nr columns, each made of
+// ceil(kc/2) blocks of 2·nr floats where block q interleaves rows 2q and 2q+1:
+// d[q*2nr + 2j + e] = B(k0+2q+e, j), zero where the row or column does not exist.
+func packBPair(dst []float32, b *view, k0, kc, j0, nc, nr int) {
+	kb := roundUp(kc, 2)
+	for jp := 0; jp < nc; jp += nr {
+		n := min(nr, nc-jp)
+		d := dst[(jp/nr)*kb*nr:][:kb*nr]
+		clear(d)
+		for p := 0; p < kc; p++ {
+			r := b.base + b.ro(k0+p)
+			dq := d[(p/2)*2*nr+p%2:]
+			for t := 0; t < n; t++ {
+				dq[2*t] = b.data[r+b.co(j0+jp+t)]
+			}
+		}
+	}
+}
+
+// packARows copies rows i0..i0+m-1, columns k0..k0+kc-1 of a plain A with unit column stride into
+// an mr×kc row-major block (row stride kc), zero-padding rows m..mr-1.
+func packARows(dst []float32, a *view, i0, m, k0, kc, mr int) {
+	for t := 0; t < mr; t++ {
+		d := dst[t*kc : (t+1)*kc]
+		if t >= m {
+			clear(d)
+			continue
+		}
+		s := a.base + (i0+t)*a.rs + k0
+		copy(d, a.data[s:s+kc])
 	}
 }
 

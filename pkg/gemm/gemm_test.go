@@ -284,6 +284,9 @@ func TestLarge(t *testing.T) {
 		{m: 45, n: 33, k: 4099, threads: 2, la: colMajor, lc: strided}, // K split, transposed A
 		{m: 2049, n: 16, k: 72, threads: 2},
 		{m: 2049, n: 8, k: 9, threads: 2, la: im2col},
+		{m: 1001, n: 8, k: 601, threads: 2, acc: true}, // narrow N, odd k blocks
+		{m: 999, n: 5, k: 33, threads: 1, lc: strided}, // narrow N through the temporary tile
+		{m: 1000, n: 7, k: 512, threads: 3, lc: colMajor},
 		{m: 700, n: 4500, k: 20, threads: 2}, // several nc blocks
 		{m: 1100, n: 40, k: 40, threads: 1, la: tables},
 		{m: 1000, n: 16, k: 72, threads: 2, la: im2col2d}, // w = 17

@@ -19,5 +19,19 @@ func BenchmarkMicroKernel(b *testing.B) {
 			}
 			reportFlops(b, kd.mr, kd.nr, k, cpuSeconds()-cpu0)
 		})
+		if kd.fnPair == nil {
+			continue
+		}
+		b.Run(kd.name+"pair", func(b *testing.B) {
+			k := 256
+			a := randSlice(kd.mr * k) // row-major mr×k
+			bb := randSlice(kd.nr * k)
+			c := make([]float32, kd.mr*kd.nr)
+			cpu0 := cpuSeconds()
+			for b.Loop() {
+				kd.fnPair(k, a, k, 1, bb, c, kd.nr, true, kd.mr, kd.nr)
+			}
+			reportFlops(b, kd.mr, kd.nr, k, cpuSeconds()-cpu0)
+		})
 	}
 }

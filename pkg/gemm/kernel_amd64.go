@@ -91,6 +91,15 @@ func ymm12x8T(k int, a []float32, rs int, dt []int, b, c []float32, ldc int, acc
 	kernAVX2x12x8T(k, &a[0], rs*4, &dt[0], &b[0], &c[0], ldc*4, b2i(acc), m, 0, pf, pfs)
 }
 
+//go:noescape
+func kernAVX512x28x8P(k int, a *float32, rs, cs int, b, c *float32, ldc, flags, m int, mask uint64, pf uintptr, pfs int)
+
+// zmm28x8P is the pair kernel for N <= 8: A must have cs == 1, B is packed by packBPair.
+func zmm28x8P(k int, a []float32, rs, cs int, b, c []float32, ldc int, acc bool, m, n int) {
+	pf, pfs := prefetch(k, a, rs, cs, 28)
+	kernAVX512x28x8P(k, &a[0], rs*4, cs*4, &b[0], &c[0], ldc*4, b2i(acc), m, 1<<n-1, pf, pfs)
+}
+
 func b2i(b bool) int {
 	if b {
 		return 1
@@ -119,7 +128,7 @@ func ymm6x16(k int, a []float32, rs, cs int, b, c []float32, ldc int, acc bool, 
 }
 
 var avx512Set = &kernelSet{name: "avx512", tiles: []*kernelDesc{
-	{name: "avx512x28x8", mr: 28, nr: 8, kc: 256, mc: 1008, nc: 4096, partialN: true, directMaxN: 1 << 30, fn: ymm28x8, fnT: ymm28x8T},
+	{name: "avx512x28x8", mr: 28, nr: 8, kc: 256, mc: 1008, nc: 4096, partialN: true, directMaxN: 1 << 30, fn: ymm28x8, fnT: ymm28x8T, fnPair: zmm28x8P},
 	{name: "avx512x28x16", mr: 28, nr: 16, kc: 256, mc: 1008, nc: 4096, partialN: true, directMaxN: 1 << 30, fn: zmm28x16, fnT: zmm28x16T},
 	{name: "avx512x14x32", mr: 14, nr: 32, kc: 320, mc: 1008, nc: 4096, partialN: true, directMaxN: 128, fn: zmm14x32, fnT: zmm14x32T},
 }}
