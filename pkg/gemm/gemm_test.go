@@ -389,3 +389,31 @@ func TestNoAllocs(t *testing.T) {
 		}
 	}
 }
+
+func TestConcurrent(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const m, n, k = 300, 40, 500
+	a := makeMatrix(rng, rowMajor, randVals(rng, m*k), m, k)
+	b := makeMatrix(rng, rowMajor, randVals(rng, k*n), k, n)
+	want := RowMajor(make([]float32, m*n), m, n)
+	Mul(want, a, b, Options{Threads: 2})
+	done := make(chan []float32)
+	for range 6 {
+		go func() {
+			var c Matrix
+			for range 5 {
+				c = RowMajor(make([]float32, m*n), m, n)
+				Mul(c, a, b, Options{Threads: 2})
+			}
+			done <- c.Data
+		}()
+	}
+	for range 6 {
+		got := <-done
+		for i := range got {
+			if got[i] != want.Data[i] {
+				t.Fatalf("concurrent Mul differs at %d: %g vs %g", i, got[i], want.Data[i])
+			}
+		}
+	}
+}

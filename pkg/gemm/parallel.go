@@ -2,6 +2,7 @@ package gemm
 
 import (
 	"sync"
+	"sync/atomic"
 )
 
 // Partitioning of a product between goroutines. It depends only on the shapes, the kernel and
@@ -38,6 +39,7 @@ var (
 	workersMu sync.Mutex
 	nWorkers  int
 	tasks     = make(chan task)
+	inFlight  atomic.Int64 // parallel Mul calls running, to size the worker pool
 )
 
 func worker() {
@@ -103,9 +105,12 @@ func mulParallel(kd *kernelDesc, c, a, b view, m, n, k int, accumulate bool, thr
 	jobPool.Put(j)
 }
 
-// runAll runs parts 1..t-1 on the workers and part 0 here, and waits for all.
+// runAll runs parts 1..t-1 on the workers and part 0 here, and waits for all. The pool grows with
+// the number of concurrent calls, so that they seldom wait for each other's parts.
 func (j *job) runAll() {
-	ensureWorkers(j.t - 1)
+	n := inFlight.Add(1)
+	defer inFlight.Add(-1)
+	ensureWorkers(int(n) * (j.t - 1))
 	j.wg.Add(j.t - 1)
 	for i := 1; i < j.t; i++ {
 		tasks <- task{j, i}
