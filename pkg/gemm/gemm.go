@@ -9,9 +9,11 @@
 // # Kernels
 //
 // On amd64 the kernel is chosen at run time (golang.org/x/sys/cpu): "avx512" (AVX-512F+VL: 14×32
-// zmm tiles, 28×16 for N ≤ 16 and 28×8 ymm for N ≤ 8), else "avx2" (AVX2+FMA: 6×16, and 12×8 for
-// N ≤ 8), else "generic" (pure Go, 4×8), which is also the only kernel on other architectures and
-// with the purego build tag. SetKernel forces one, for tests and benchmarks.
+// zmm tiles, 28×16 for N ≤ 16 and 28×8 ymm for N ≤ 8, or for N ≤ 8, a row-major A and K ≥ 16 a
+// 28×8 "pair" kernel whose zmm lanes sum even and odd k separately), else "avx2" (AVX2+FMA: 6×16,
+// and 12×8 for N ≤ 8), else "generic" (pure Go, 4×8), which is also the only kernel on other
+// architectures and with the purego build tag. SetKernel forces one, for tests and benchmarks.
+// Cache blocking: kc = 320 (14×32) or 256 (others), mc ≈ 1000 rows, nc = 4096 columns.
 //
 // # Performance notes
 //
@@ -36,7 +38,8 @@
 // fixed order) when K is much larger than M and N, as in a convolution's kernel gradient. Small
 // products use fewer goroutines. The partition depends only on the shapes, the kernel and
 // Threads, so results are bit-for-bit reproducible; they are even independent of Threads except
-// when K is split. Goroutines are long-lived workers, started on first use.
+// when K is split. Goroutines are long-lived workers, started on first use; the pool grows with
+// the number of concurrent Mul calls.
 //
 // # Memory
 //
