@@ -63,8 +63,8 @@ func ensureWorkers(n int) {
 func span(n, t, i int) (lo, hi int) { return n * i / t, n * (i + 1) / t }
 
 func mulParallel(kd *kernelDesc, c, a, b view, m, n, k int, accumulate bool, threads int) {
-	flops := 2 * m * n * k
-	t := min(threads, max(1, flops/minFlopsPerThread))
+	flops := 2 * int64(m) * int64(n) * int64(k)
+	t := int(min(int64(threads), max(1, flops/minFlopsPerThread)))
 	mt, nt := (m+kd.mr-1)/kd.mr, (n+kd.nr-1)/kd.nr
 	mode := splitM
 	switch {
