@@ -18,9 +18,9 @@
 // # Performance notes
 //
 //   - A is read in place, without packing, when it is a plain strided matrix (no offset tables)
-//     and N is at most 128 (avx512) or 64 (avx2): the usual case of a convolution, whose N is the
+//     and N is at most 256 (avx512) or 128 (avx2): the usual case of a convolution, whose N is the
 //     number of output channels. A row-major A (ColStride 1) is best.
-//   - With a column offset table (ColOff) and no more than 128/64 columns in C, A is also read in
+//   - With a column offset table (ColOff) and no more than 256/128 columns in C, A is also read in
 //     place, through a table of column deltas; its rows may have a RowOff table, best when it is
 //     made of long runs of evenly spaced offsets (the pixels of an image row); tiles whose rows
 //     have more than two jumps are packed. This makes an im2col patch matrix described by offset

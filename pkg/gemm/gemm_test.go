@@ -293,7 +293,7 @@ func TestLarge(t *testing.T) {
 		{m: 1003, n: 8, k: 27, threads: 1, la: im2col2d},  // w = 20
 		{m: 990, n: 32, k: 300, threads: 2, la: im2col2d}, // w = 5: many row jumps per tile
 		{m: 1015, n: 45, k: 100, threads: 3, la: im2col2d, lc: colMajor},
-		{m: 1016, n: 200, k: 50, threads: 2, la: im2col2d}, // packed A
+		{m: 1016, n: 300, k: 50, threads: 2, la: im2col2d}, // packed A
 	}
 	forEachKernel(t, func(t *testing.T) {
 		for i, tc := range cases {

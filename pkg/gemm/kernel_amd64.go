@@ -130,12 +130,12 @@ func ymm6x16(k int, a []float32, rs, cs int, b, c []float32, ldc int, acc bool, 
 var avx512Set = &kernelSet{name: "avx512", tiles: []*kernelDesc{
 	{name: "avx512x28x8", mr: 28, nr: 8, kc: 256, mc: 1008, nc: 4096, partialN: true, directMaxN: 1 << 30, fn: ymm28x8, fnT: ymm28x8T, fnPair: zmm28x8P},
 	{name: "avx512x28x16", mr: 28, nr: 16, kc: 256, mc: 1008, nc: 4096, partialN: true, directMaxN: 1 << 30, fn: zmm28x16, fnT: zmm28x16T},
-	{name: "avx512x14x32", mr: 14, nr: 32, kc: 320, mc: 1008, nc: 4096, partialN: true, directMaxN: 128, fn: zmm14x32, fnT: zmm14x32T},
+	{name: "avx512x14x32", mr: 14, nr: 32, kc: 320, mc: 1008, nc: 4096, partialN: true, directMaxN: 256, fn: zmm14x32, fnT: zmm14x32T},
 }}
 
 var avx2Set = &kernelSet{name: "avx2", tiles: []*kernelDesc{
 	{name: "avx2x12x8", mr: 12, nr: 8, kc: 256, mc: 960, nc: 4096, partialN: false, directMaxN: 1 << 30, fn: ymm12x8, fnT: ymm12x8T},
-	{name: "avx2x6x16", mr: 6, nr: 16, kc: 256, mc: 960, nc: 4096, partialN: false, directMaxN: 64, fn: ymm6x16, fnT: ymm6x16T},
+	{name: "avx2x6x16", mr: 6, nr: 16, kc: 256, mc: 960, nc: 4096, partialN: false, directMaxN: 128, fn: ymm6x16, fnT: ymm6x16T},
 }}
 
 func init() {
