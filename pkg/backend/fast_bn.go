@@ -7,6 +7,7 @@ import (
 	"github.com/gomlx/gomlx/backends/shapeinference"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gopjrt/dtypes"
+	"github.com/surrogo/surrogo/pkg/vec"
 )
 
 // Batch normalization, reductions: heavy ops with their own kernels for float32 over the last axis
@@ -48,20 +49,51 @@ func channelsLast(x *fastNode, featureAxis int) (rows, channels int, ok bool) {
 	return x.shape.Size() / channels, channels, true
 }
 
-// channelSums computes per channel, over the rows of x [rows, channels], the sums of f(row, x) into
-// float64 partials, one goroutine per share of the rows, combined in a fixed order (deterministic).
-// f adds row r's contribution to acc (len k*channels).
-func channelSums(rows, channels, k, threads int, f func(r int, acc []float64)) []float64 {
-	parts := threadsFor(rows*channels, threads)
-	if parts > rows {
-		parts = max(rows, 1)
+// chanBlocks splits a [rows, c] array into blocks of whole rows, about fuseBlock elements each (a power
+// of two rows when c divides fuseBlock, so that foldRows can add them as a tree).
+type chanBlocks struct {
+	rows, c, rowsPer int
+}
+
+func newChanBlocks(rows, c int) chanBlocks {
+	per := 1
+	for per*2*c <= fuseBlock {
+		per *= 2
 	}
+	return chanBlocks{rows: rows, c: c, rowsPer: per}
+}
+
+func (cb chanBlocks) count() int { return (cb.rows + cb.rowsPer - 1) / cb.rowsPer }
+
+// span returns the element range of block i.
+func (cb chanBlocks) span(i int) (lo, hi int) {
+	return i * cb.rowsPer * cb.c, min((i+1)*cb.rowsPer, cb.rows) * cb.c
+}
+
+// tile returns v (one value per channel) repeated for a whole block.
+func (cb chanBlocks) tile(v []float32) []float32 {
+	t := make([]float32, cb.rowsPer*cb.c)
+	for r := range cb.rowsPer {
+		copy(t[r*cb.c:], v)
+	}
+	return t
+}
+
+// forBlocks calls fn on the blocks in parallel shares (fixed by the block count and threads), each
+// with its own float64 accumulator of k*c values and float32 scratch of two blocks; it returns the
+// accumulators summed in share order (deterministic).
+func (cb chanBlocks) forBlocks(threads, k int, fn func(lo, hi int, acc []float64, tmp []float32)) []float64 {
+	n := cb.count()
+	parts := max(min(threadsFor(cb.rows*cb.c, threads), n), 1)
 	partials := make([][]float64, parts)
-	parallelRange(parts, parts, func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			acc := make([]float64, k*channels)
-			for r := p * rows / parts; r < (p+1)*rows/parts; r++ {
-				f(r, acc)
+	parallelRange(parts, parts, func(plo, phi int) {
+		tmp := getScratch(2 * cb.rowsPer * cb.c)
+		defer putScratch(tmp)
+		for p := plo; p < phi; p++ {
+			acc := make([]float64, k*cb.c)
+			for i := p * n / parts; i < (p+1)*n/parts; i++ {
+				lo, hi := cb.span(i)
+				fn(lo, hi, acc, tmp)
 			}
 			partials[p] = acc
 		}
@@ -73,6 +105,42 @@ func channelSums(rows, channels, k, threads int, f func(r int, acc []float64)) [
 		}
 	}
 	return total
+}
+
+// foldRows adds the rows (width c) of v into acc (float64, c values): pairwise in float32 when the row
+// count is a power of two, row after row otherwise; tmp needs len(v)/2 (or c) elements.
+func foldRows(acc []float64, v, tmp []float32, c int) {
+	k := len(v) / c
+	switch {
+	case k == 1:
+		vec.AccumulateF64(acc, v)
+		return
+	case k&(k-1) == 0:
+		h := len(v) / 2
+		vec.Add(tmp[:h], v[:h], v[h:2*h])
+		for h > c {
+			h2 := h / 2
+			vec.Add(tmp[:h2], tmp[:h2], tmp[h2:h])
+			h = h2
+		}
+	default:
+		copy(tmp[:c], v[:c])
+		for r := 1; r < k; r++ {
+			vec.Add(tmp[:c], tmp[:c], v[r*c:(r+1)*c])
+		}
+	}
+	vec.AccumulateF64(acc, tmp[:c])
+}
+
+// affineChannels writes y = x*a + b per channel (a, b tiled to a block) for a [rows, c] array.
+func affineChannels(y, x, a, b []float32, cb chanBlocks, threads int) {
+	parallelRange(cb.count(), threadsFor(cb.rows*cb.c, threads), func(blo, bhi int) {
+		for i := blo; i < bhi; i++ {
+			lo, hi := cb.span(i)
+			vec.Mul(y[lo:hi], x[lo:hi], a)
+			vec.Add(y[lo:hi], y[lo:hi], b)
+		}
+	})
 }
 
 // BatchNormForTraining implements backends.Builder: a heavy op for float32 with the feature axis last
@@ -95,42 +163,34 @@ func (b *fastBuilder) BatchNormForTraining(operand, scale, offset backends.Op, e
 		}
 		return outs[0], outs[1], outs[2], nil
 	}
-	vec := shapes.Make(dtypes.Float32, ch)
+	vecShape := shapes.Make(dtypes.Float32, ch)
 	run := func(ins, outs [][]float32, threads int) {
 		xs, scale, offset := ins[0], ins[1], ins[2]
 		y, mean, variance := outs[0], outs[1], outs[2]
-		// Shifted sums (by the first row) keep the variance accurate when the mean is large.
-		shift := xs[:ch]
-		sums := channelSums(rows, ch, 2, threads, func(r int, acc []float64) {
-			row := xs[r*ch : (r+1)*ch]
-			s1, s2 := acc[:ch], acc[ch:]
-			for c, v := range row {
-				d := float64(v - shift[c])
-				s1[c] += d
-				s2[c] += d * d
-			}
+		cb := newChanBlocks(rows, ch)
+		// Sums shifted by the first row keep the variance accurate when the mean is large.
+		shift := cb.tile(xs[:ch])
+		sums := cb.forBlocks(threads, 2, func(lo, hi int, acc []float64, tmp []float32) {
+			u, t := tmp[:hi-lo], tmp[cb.rowsPer*ch:]
+			vec.Sub(u, xs[lo:hi], shift)
+			foldRows(acc[:ch], u, t, ch)
+			vec.Mul(u, u, u)
+			foldRows(acc[ch:], u, t, ch)
 		})
 		a := make([]float32, ch) // scale / sqrt(var + eps)
 		bb := make([]float32, ch)
 		for c := range ch {
 			m1 := sums[c] / float64(rows)
 			v := max(sums[ch+c]/float64(rows)-m1*m1, 0)
-			mu := m1 + float64(shift[c])
+			mu := m1 + float64(xs[c])
 			mean[c], variance[c] = float32(mu), float32(v)
 			inv := 1 / math.Sqrt(v+float64(epsilon))
 			a[c] = float32(float64(scale[c]) * inv)
 			bb[c] = float32(float64(offset[c]) - mu*float64(scale[c])*inv)
 		}
-		parallelRange(rows, threadsFor(rows*ch, threads), func(lo, hi int) {
-			for r := lo; r < hi; r++ {
-				src, dst := xs[r*ch:(r+1)*ch], y[r*ch:(r+1)*ch]
-				for c, v := range src {
-					dst[c] = v*a[c] + bb[c]
-				}
-			}
-		})
+		affineChannels(y, xs, cb.tile(a), cb.tile(bb), cb, threads)
 	}
-	outs := b.addHeavyN("BatchNormForTraining", []shapes.Shape{x.shape, vec, vec}, run, x, sc, of)
+	outs := b.addHeavyN("BatchNormForTraining", []shapes.Shape{x.shape, vecShape, vecShape}, run, x, sc, of)
 	return outs[0], outs[1], outs[2], nil
 }
 
@@ -166,14 +226,8 @@ func (b *fastBuilder) BatchNormForInference(operand, scale, offset, mean, varian
 			a[c] = float32(float64(scale[c]) * inv)
 			bb[c] = float32(float64(offset[c]) - float64(mean[c])*float64(scale[c])*inv)
 		}
-		parallelRange(rows, threadsFor(rows*ch, threads), func(lo, hi int) {
-			for r := lo; r < hi; r++ {
-				src, dst := xs[r*ch:(r+1)*ch], y[r*ch:(r+1)*ch]
-				for c, v := range src {
-					dst[c] = v*a[c] + bb[c]
-				}
-			}
-		})
+		cb := newChanBlocks(rows, ch)
+		affineChannels(y, xs, cb.tile(a), cb.tile(bb), cb, threads)
 	}
 	return b.addHeavy("BatchNormForInference", nodes[0].shape, run, nodes...), nil
 }
@@ -205,42 +259,47 @@ func (b *fastBuilder) BatchNormGradient(operand, scale, mean, variance, gradOutp
 		}
 		return outs[0], outs[1], outs[2], nil
 	}
-	vec := shapes.Make(dtypes.Float32, ch)
+	vecShape := shapes.Make(dtypes.Float32, ch)
 	run := func(ins, outs [][]float32, threads int) {
 		xs, scale, mean, variance, dy := ins[0], ins[1], ins[2], ins[3], ins[4]
 		dx, dScale, dOffset := outs[0], outs[1], outs[2]
-		inv := make([]float64, ch)
-		for c := range ch {
-			inv[c] = 1 / math.Sqrt(float64(variance[c])+float64(epsilon))
-		}
-		sums := channelSums(rows, ch, 2, threads, func(r int, acc []float64) {
-			xr, gr := xs[r*ch:(r+1)*ch], dy[r*ch:(r+1)*ch]
-			sg, sgx := acc[:ch], acc[ch:]
-			for c, g := range gr {
-				sg[c] += float64(g)
-				sgx[c] += float64(g) * float64(xr[c]-mean[c])
-			}
+		cb := newChanBlocks(rows, ch)
+		meanT := cb.tile(mean)
+		sums := cb.forBlocks(threads, 2, func(lo, hi int, acc []float64, tmp []float32) {
+			u, t := tmp[:hi-lo], tmp[cb.rowsPer*ch:]
+			foldRows(acc[:ch], dy[lo:hi], t, ch)
+			vec.Sub(u, xs[lo:hi], meanT)
+			vec.Mul(u, u, dy[lo:hi])
+			foldRows(acc[ch:], u, t, ch)
 		})
 		// dx = scale*inv/R * (R*dy - sum(dy) - xhat*sum(dy*xhat)), xhat = (x-mean)*inv.
 		k1, k2, k3 := make([]float32, ch), make([]float32, ch), make([]float32, ch)
 		for c := range ch {
-			sumG, sumGXhat := sums[c], sums[ch+c]*inv[c]
+			inv := 1 / math.Sqrt(float64(variance[c])+float64(epsilon))
+			sumG, sumGXhat := sums[c], sums[ch+c]*inv
 			dOffset[c], dScale[c] = float32(sumG), float32(sumGXhat)
-			f := float64(scale[c]) * inv[c]
-			k1[c] = float32(f)                                     // times dy
-			k2[c] = float32(f * inv[c] * sumGXhat / float64(rows)) // times (x - mean)
-			k3[c] = float32(f * sumG / float64(rows))              // constant
+			f := float64(scale[c]) * inv
+			k1[c] = float32(f)                                  // times dy
+			k2[c] = float32(f * inv * sumGXhat / float64(rows)) // times (x - mean)
+			k3[c] = float32(f * sumG / float64(rows))           // constant
 		}
-		parallelRange(rows, threadsFor(rows*ch, threads), func(lo, hi int) {
-			for r := lo; r < hi; r++ {
-				xr, gr, dr := xs[r*ch:(r+1)*ch], dy[r*ch:(r+1)*ch], dx[r*ch:(r+1)*ch]
-				for c, g := range gr {
-					dr[c] = g*k1[c] - (xr[c]-mean[c])*k2[c] - k3[c]
-				}
+		k1T, k2T, k3T := cb.tile(k1), cb.tile(k2), cb.tile(k3)
+		parallelRange(cb.count(), threadsFor(rows*ch, threads), func(blo, bhi int) {
+			tmp := getScratch(cb.rowsPer * ch)
+			defer putScratch(tmp)
+			for i := blo; i < bhi; i++ {
+				lo, hi := cb.span(i)
+				n := hi - lo
+				t, d := tmp[:n], dx[lo:hi]
+				vec.Sub(t, xs[lo:hi], meanT)
+				vec.Mul(t, t, k2T)
+				vec.Mul(d, dy[lo:hi], k1T)
+				vec.Sub(d, d, t)
+				vec.Sub(d, d, k3T)
 			}
 		})
 	}
-	outs := b.addHeavyN("BatchNormGradient", []shapes.Shape{nodes[0].shape, vec, vec}, run, nodes...)
+	outs := b.addHeavyN("BatchNormGradient", []shapes.Shape{nodes[0].shape, vecShape, vecShape}, run, nodes...)
 	return outs[0], outs[1], outs[2], nil
 }
 
@@ -312,7 +371,7 @@ func (b *fastBuilder) ReduceSum(x backends.Op, axes ...int) (backends.Op, error)
 		}
 	} else {
 		prog = &fuseProgram{size: n.shape.Size(), leaves: []*fastNode{n}, roots: []int{0},
-			instrs: []fuseInstr{{op: "load", leaf: 0, mode: accessFull, scalar: -1}}}
+			instrs: []fuseInstr{{op: "load", leaf: 0, mode: accessFull, scalar: -1, root: -1}}}
 	}
 	size, outSize := prog.size, out.Size()
 	run := func(ins, outs [][]float32, threads int) {
@@ -327,14 +386,19 @@ func (b *fastBuilder) ReduceSum(x backends.Op, axes ...int) (backends.Op, error)
 				for bl := p * blocks / parts; bl < (p+1)*blocks/parts; bl++ {
 					i0 := bl * fuseBlock
 					m := min(fuseBlock, size-i0)
-					prog.eval(w, ins, i0, m)
+					prog.eval(w, ins, nil, i0, m)
 					v := w.regs[prog.roots[0]]
 					if keep {
 						for k, r := range prog.roots {
 							copy(outs[1+k][i0:i0+m], w.regs[r])
 						}
 					}
-					if leading {
+					switch {
+					case leading && outSize <= fuseBlock && fuseBlock%outSize == 0:
+						// Blocks start at multiples of outSize: add the block's rows in float32 (at most
+						// fuseBlock/outSize of them), then into the float64 accumulator.
+						foldRows(acc, v, w.part, outSize)
+					case leading:
 						// Keep the trailing outSize elements: index i mod outSize.
 						idx := i0 % outSize
 						for _, e := range v {
@@ -344,7 +408,10 @@ func (b *fastBuilder) ReduceSum(x backends.Op, axes ...int) (backends.Op, error)
 								idx = 0
 							}
 						}
-					} else {
+					case size/outSize >= fuseBlock && (size/outSize)%fuseBlock == 0:
+						// Whole blocks fall in one output element.
+						acc[i0/(size/outSize)] += vec.SumF64(v)
+					default:
 						d := size / outSize
 						q, rr := i0/d, i0%d
 						for _, e := range v {

@@ -192,6 +192,15 @@ func (f *fastConvPlan) padRec(dst, x []float32, k, src, dstOff int, idx []int) {
 		return
 	}
 	n, st, pst, dil, low, pdim := f.inSpatialDims[k], f.inSpatialStrides[k], f.padStrides[1+k], f.inDil[k], f.lowPad[k], f.padDims[1+k]
+	if k == f.d-1 && dil == 1 && f.inChanStride == 1 && st == f.inChannels {
+		// The last spatial axis and the channels are one contiguous run on both sides.
+		lo, hi := max(0, -low), min(n, pdim-low) // Input positions that land inside.
+		if lo < hi {
+			c := f.inChannels
+			copy(dst[dstOff+(lo+low)*pst:dstOff+(hi+low)*pst], x[src+lo*st:src+lo*st+(hi-lo)*c])
+		}
+		return
+	}
 	for i := range n {
 		pos := i*dil + low
 		if pos < 0 || pos >= pdim {

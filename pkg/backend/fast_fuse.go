@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gopjrt/dtypes"
 	"github.com/pkg/errors"
+	"github.com/surrogo/surrogo/pkg/vec"
 )
 
 // Element-wise fusion.
@@ -608,7 +609,9 @@ type fuseInstr struct {
 	// register (the register is not filled unless another instruction needs it).
 	scalar, sleaf int
 	// skip marks a scalar load whose register no instruction reads.
-	skip    bool
+	skip bool
+	// root is the index of the program output this instruction writes in place, or -1.
+	root    int
 	leaf    int // for "load": index of the leaf; -1 otherwise
 	mode    accessMode
 	n       int
@@ -734,6 +737,12 @@ func (b *fastBuilder) compileFused(roots ...*fastNode) (*fuseProgram, error) {
 	}
 	for k := range p.instrs {
 		p.instrs[k].skip = !needed[k] && p.instrs[k].op == "load" && p.instrs[k].mode == accessScalar
+		p.instrs[k].root = -1
+	}
+	for j, k := range p.roots {
+		if p.instrs[k].root < 0 && p.instrs[k].op != "load" {
+			p.instrs[k].root = j
+		}
 	}
 	return p, nil
 }
@@ -742,17 +751,20 @@ func (b *fastBuilder) compileFused(roots ...*fastNode) (*fuseProgram, error) {
 type fuseWorker struct {
 	regs [][]float32
 	mem  []float32
+	part []float32 // a reduction's partial sums of one block
 }
 
 func (p *fuseProgram) newWorker() *fuseWorker {
-	return &fuseWorker{regs: make([][]float32, len(p.instrs)), mem: getScratch(len(p.instrs) * fuseBlock)}
+	mem := getScratch((len(p.instrs) + 1) * fuseBlock)
+	return &fuseWorker{regs: make([][]float32, len(p.instrs)), mem: mem, part: mem[len(p.instrs)*fuseBlock:]}
 }
 
 func (w *fuseWorker) release() { putScratch(w.mem) }
 
 // eval computes elements [i0, i0+n) of every register (n <= fuseBlock); leaves are the leaves' data.
-// Registers of full loads alias the leaf's storage.
-func (p *fuseProgram) eval(w *fuseWorker, leaves [][]float32, i0, n int) {
+// Registers of full loads alias the leaf's storage; a computed root k is written straight into
+// outs[k] when outs is not nil.
+func (p *fuseProgram) eval(w *fuseWorker, leaves, outs [][]float32, i0, n int) {
 	for k := range p.instrs {
 		ins := &p.instrs[k]
 		if ins.skip {
@@ -763,6 +775,9 @@ func (p *fuseProgram) eval(w *fuseWorker, leaves [][]float32, i0, n int) {
 			continue
 		}
 		dst := w.mem[k*fuseBlock : k*fuseBlock+n]
+		if ins.root >= 0 && outs != nil {
+			dst = outs[ins.root][i0 : i0+n]
+		}
 		w.regs[k] = dst
 		if ins.op == "load" {
 			src := leaves[ins.leaf]
@@ -802,11 +817,7 @@ func (p *fuseProgram) eval(w *fuseWorker, leaves [][]float32, i0, n int) {
 	}
 }
 
-func fill(dst []float32, v float32) {
-	for j := range dst {
-		dst[j] = v
-	}
-}
+func fill(dst []float32, v float32) { vec.Fill(dst, v) }
 
 // loadGeneral fills dst with the elements i0, i0+1, ... of a broadcast of src: output dimensions dims,
 // src's stride along each output axis in strides (0 where broadcast).
@@ -822,12 +833,12 @@ func loadGeneral(dst, src []float32, dims, strides []int, i0 int) {
 	last, lastStride := dims[r-1], strides[r-1]
 	for j := 0; j < len(dst); {
 		n := min(last-index[r-1], len(dst)-j) // A run along the last axis.
-		if lastStride == 0 {
-			v := src[off]
-			for t := range n {
-				dst[j+t] = v
-			}
-		} else {
+		switch lastStride {
+		case 0:
+			vec.Fill(dst[j:j+n], src[off])
+		case 1:
+			copy(dst[j:j+n], src[off:off+n])
+		default:
 			for t := range n {
 				dst[j+t] = src[off+t*lastStride]
 			}
@@ -849,13 +860,11 @@ func evalOp(op string, dst []float32, regs [][]float32, args []int) {
 	a := regs[args[0]][:len(dst)]
 	switch op {
 	case "Neg":
-		for j, x := range a {
-			dst[j] = -x
-		}
+		vec.Neg(dst, a)
 	case "Abs":
-		for j, x := range a {
-			dst[j] = float32(math.Abs(float64(x)))
-		}
+		vec.Abs(dst, a)
+	case "Sqrt":
+		vec.Sqrt(dst, a)
 	case "Exp":
 		for j, x := range a {
 			dst[j] = float32(math.Exp(float64(x)))
@@ -863,10 +872,6 @@ func evalOp(op string, dst []float32, regs [][]float32, args []int) {
 	case "Log":
 		for j, x := range a {
 			dst[j] = float32(math.Log(float64(x)))
-		}
-	case "Sqrt":
-		for j, x := range a {
-			dst[j] = float32(math.Sqrt(float64(x)))
 		}
 	case "Rsqrt":
 		for j, x := range a {
@@ -881,94 +886,42 @@ func evalOp(op string, dst []float32, regs [][]float32, args []int) {
 			dst[j] = float32(1 / (1 + math.Exp(-float64(x))))
 		}
 	case "Where":
-		t, f := regs[args[1]][:len(dst)], regs[args[2]][:len(dst)]
-		for j, c := range a {
-			if c != 0 {
-				dst[j] = t[j]
-			} else {
-				dst[j] = f[j]
-			}
-		}
+		vec.Where(dst, a, regs[args[1]][:len(dst)], regs[args[2]][:len(dst)])
 	default:
 		evalBinary(op, dst, a, regs[args[1]][:len(dst)])
 	}
 }
 
+// evalBinary computes a binary op of two blocks.
 func evalBinary(op string, dst, a, c []float32) {
 	switch op {
 	case "Add":
-		for j := range dst {
-			dst[j] = a[j] + c[j]
-		}
+		vec.Add(dst, a, c)
 	case "Sub":
-		for j := range dst {
-			dst[j] = a[j] - c[j]
-		}
+		vec.Sub(dst, a, c)
 	case "Mul":
-		for j := range dst {
-			dst[j] = a[j] * c[j]
-		}
+		vec.Mul(dst, a, c)
 	case "Div":
-		for j := range dst {
-			dst[j] = a[j] / c[j]
-		}
+		vec.Div(dst, a, c)
 	case "Max":
-		for j := range dst {
-			x, y := a[j], c[j]
-			switch {
-			case x != x:
-				dst[j] = x
-			case x >= y || y != y:
-				if y != y {
-					dst[j] = y
-				} else {
-					dst[j] = x
-				}
-			default:
-				dst[j] = y
-			}
-		}
+		vec.Max(dst, a, c)
 	case "Min":
-		for j := range dst {
-			x, y := a[j], c[j]
-			switch {
-			case x != x:
-				dst[j] = x
-			case y != y:
-				dst[j] = y
-			case x <= y:
-				dst[j] = x
-			default:
-				dst[j] = y
-			}
-		}
+		vec.Min(dst, a, c)
+	case "GreaterOrEqual":
+		vec.GreaterOrEqual(dst, a, c)
+	case "GreaterThan":
+		vec.GreaterThan(dst, a, c)
+	case "LessOrEqual":
+		vec.LessOrEqual(dst, a, c)
+	case "LessThan":
+		vec.LessThan(dst, a, c)
+	case "Equal":
+		vec.Equal(dst, a, c)
+	case "NotEqual":
+		vec.NotEqual(dst, a, c)
 	case "Pow":
 		for j := range dst {
 			dst[j] = float32(math.Pow(float64(a[j]), float64(c[j])))
-		}
-	case "GreaterOrEqual":
-		for j := range dst {
-			dst[j] = b2f(a[j] >= c[j])
-		}
-	case "GreaterThan":
-		for j := range dst {
-			dst[j] = b2f(a[j] > c[j])
-		}
-	case "LessOrEqual":
-		for j := range dst {
-			dst[j] = b2f(a[j] <= c[j])
-		}
-	case "LessThan":
-		for j := range dst {
-			dst[j] = b2f(a[j] < c[j])
-		}
-	case "Equal":
-		for j := range dst {
-			dst[j] = b2f(a[j] == c[j])
-		}
-	case "NotEqual":
-		for j := range dst {
-			dst[j] = b2f(a[j] != c[j])
 		}
 	default:
 		panic("backend: unknown fused op " + op) // A bug of this package: every fused op is listed here.
@@ -999,45 +952,70 @@ func (p *fuseProgram) run(ins, outs [][]float32, threads int) {
 		for bl := lo; bl < hi; bl++ {
 			i0 := bl * fuseBlock
 			n := min(fuseBlock, p.size-i0)
-			p.eval(w, ins, i0, n)
+			p.eval(w, ins, outs, i0, n)
 			for k, r := range p.roots {
-				copy(outs[k][i0:i0+n], w.regs[r])
+				if p.instrs[r].root != k { // Not written in place (a load, or a root twice).
+					copy(outs[k][i0:i0+n], w.regs[r])
+				}
 			}
 		}
 	})
 }
 
-// evalScalar computes a binary op of a block and a scalar s: s is the left operand if left.
+// evalScalar computes a binary op of a block a and a scalar s: s is the left operand if left.
 func evalScalar(op string, dst, a []float32, s float32, left bool) {
-	switch {
-	case op == "Add":
-		for j, x := range a {
-			dst[j] = x + s
+	switch op {
+	case "Add":
+		vec.AddScalar(dst, a, s)
+	case "Mul":
+		vec.MulScalar(dst, a, s)
+	case "Max":
+		vec.MaxScalar(dst, a, s)
+	case "Min":
+		vec.MinScalar(dst, a, s)
+	case "Equal":
+		vec.EqualScalar(dst, a, s)
+	case "NotEqual":
+		vec.NotEqualScalar(dst, a, s)
+	case "Sub":
+		if left {
+			vec.ScalarSub(dst, a, s)
+		} else {
+			vec.SubScalar(dst, a, s)
 		}
-	case op == "Mul":
-		for j, x := range a {
-			dst[j] = x * s
+	case "Div":
+		if left {
+			vec.ScalarDiv(dst, a, s)
+		} else {
+			vec.DivScalar(dst, a, s)
 		}
-	case op == "Sub" && left:
-		for j, x := range a {
-			dst[j] = s - x
+	case "GreaterOrEqual": // s >= a is a <= s.
+		if left {
+			vec.LessOrEqualScalar(dst, a, s)
+		} else {
+			vec.GreaterOrEqualScalar(dst, a, s)
 		}
-	case op == "Sub":
-		for j, x := range a {
-			dst[j] = x - s
+	case "GreaterThan":
+		if left {
+			vec.LessThanScalar(dst, a, s)
+		} else {
+			vec.GreaterThanScalar(dst, a, s)
 		}
-	case op == "Div" && left:
-		for j, x := range a {
-			dst[j] = s / x
+	case "LessOrEqual":
+		if left {
+			vec.GreaterOrEqualScalar(dst, a, s)
+		} else {
+			vec.LessOrEqualScalar(dst, a, s)
 		}
-	case op == "Div":
-		for j, x := range a {
-			dst[j] = x / s
+	case "LessThan":
+		if left {
+			vec.GreaterThanScalar(dst, a, s)
+		} else {
+			vec.LessThanScalar(dst, a, s)
 		}
-	default:
-		// The rest (Max, Min, Pow, comparisons) through the generic path with a filled operand.
+	default: // Pow.
 		tmp := getScratch(len(dst))
-		fill(tmp, s)
+		vec.Fill(tmp, s)
 		if left {
 			evalBinary(op, dst, tmp, a)
 		} else {

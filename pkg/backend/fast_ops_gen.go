@@ -290,24 +290,6 @@ func (b *fastBuilder) Complex(lhs backends.Op, rhs backends.Op) (backends.Op, er
 	return s.wrap(r0), s.err
 }
 
-// Concatenate implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Concatenate(axis int, operands ...backends.Op) (backends.Op, error) {
-	if err := b.ready(operands...); err != nil {
-		return nil, err
-	}
-	s := b.light()
-	s.note("Concatenate")
-	operands_ := s.useAll(operands)
-	if s.err != nil {
-		return nil, s.err
-	}
-	r0, err := s.b.Concatenate(axis, operands_...)
-	if err != nil {
-		return nil, err
-	}
-	return s.wrap(r0), s.err
-}
-
 // Conj implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
 func (b *fastBuilder) Conj(x backends.Op) (backends.Op, error) {
 	if err := b.ready(x); err != nil {
@@ -1072,25 +1054,6 @@ func (b *fastBuilder) NotEqualTotalOrder(lhs backends.Op, rhs backends.Op) (back
 	return s.wrap(r0), s.err
 }
 
-// Pad implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Pad(x backends.Op, fillValue backends.Op, axesConfig ...backends.PadAxis) (backends.Op, error) {
-	if err := b.ready(x, fillValue); err != nil {
-		return nil, err
-	}
-	s := b.light()
-	s.note("Pad")
-	x_ := s.use(x)
-	fillValue_ := s.use(fillValue)
-	if s.err != nil {
-		return nil, s.err
-	}
-	r0, err := s.b.Pad(x_, fillValue_, axesConfig...)
-	if err != nil {
-		return nil, err
-	}
-	return s.wrap(r0), s.err
-}
-
 // lightPow builds Pow in the current light segment (when it is not fused).
 func (b *fastBuilder) lightPow(lhs backends.Op, rhs backends.Op) (backends.Op, error) {
 	if err := b.ready(lhs, rhs); err != nil {
@@ -1584,24 +1547,6 @@ func (b *fastBuilder) Sin(x backends.Op) (backends.Op, error) {
 		return nil, s.err
 	}
 	r0, err := s.b.Sin(x_)
-	if err != nil {
-		return nil, err
-	}
-	return s.wrap(r0), s.err
-}
-
-// Slice implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Slice(x backends.Op, starts []int, limits []int, strides []int) (backends.Op, error) {
-	if err := b.ready(x); err != nil {
-		return nil, err
-	}
-	s := b.light()
-	s.note("Slice")
-	x_ := s.use(x)
-	if s.err != nil {
-		return nil, s.err
-	}
-	r0, err := s.b.Slice(x_, starts, limits, strides)
 	if err != nil {
 		return nil, err
 	}

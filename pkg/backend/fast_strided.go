@@ -1,6 +1,8 @@
 package backend
 
 import (
+	"github.com/surrogo/surrogo/pkg/vec"
+
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/shapeinference"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
@@ -26,10 +28,22 @@ func rowOffsets(dims, strides []int, lo, hi int, fn func(row, off int)) {
 	}
 }
 
-// reduceSumStrided sums x (dims) over the axes marked in reduced into out (the kept axes, row-major),
-// accumulating in float64 per goroutine, combined in a fixed order.
+// reduceSumStrided sums x (dims) over the axes marked in reduced into out (the kept axes, row-major).
+// Few terms per output (2x2 pooling, the gradient of an upsampling) are summed in float32, in parallel
+// over the first axis when it is kept; otherwise it accumulates in float64 per goroutine, combined in a
+// fixed order.
 func reduceSumStrided(x, out []float32, dims []int, reduced []bool, threads int) {
 	r := len(dims)
+	terms := 1
+	for a, d := range dims {
+		if reduced[a] {
+			terms *= d
+		}
+	}
+	if terms <= 16 && !reduced[0] && !reduced[r-1] {
+		reduceFewTerms(x, out, dims, reduced, threads)
+		return
+	}
 	// Output strides of each input axis (0 for reduced axes).
 	ost := make([]int, r)
 	s := 1
@@ -73,6 +87,44 @@ func reduceSumStrided(x, out []float32, dims []int, reduced []bool, threads int)
 	for i, v := range total {
 		out[i] = float32(v)
 	}
+}
+
+// reduceFewTerms is reduceSumStrided for few terms per output, the first and last axes kept: rows
+// (the last axis) are added to their output row with vector adds, walking the input in order.
+func reduceFewTerms(x, out []float32, dims []int, reduced []bool, threads int) {
+	r := len(dims)
+	ost := make([]int, r)
+	s := 1
+	for a := r - 1; a >= 0; a-- {
+		if !reduced[a] {
+			ost[a] = s
+			s *= dims[a]
+		}
+	}
+	last := dims[r-1]
+	inner := len(x) / dims[0] // Input elements per index of the first axis.
+	parallelRange(dims[0], threadsFor(len(x), threads), func(lo, hi int) {
+		clear(out[lo*ost[0] : hi*ost[0]])
+		index := make([]int, r)
+		for i0 := lo; i0 < hi; i0++ {
+			clear(index)
+			off := i0 * ost[0]
+			for row := i0 * inner; row < (i0+1)*inner; row += last {
+				dst := out[off : off+last]
+				vec.Add(dst, dst, x[row:row+last])
+				// Next row: increment the index over axes 1..r-2 (odometer), tracking the output offset.
+				for a := r - 2; a >= 1; a-- {
+					index[a]++
+					off += ost[a]
+					if index[a] < dims[a] {
+						break
+					}
+					off -= index[a] * ost[a]
+					index[a] = 0
+				}
+			}
+		}
+	})
 }
 
 // reverseStrided writes into out the array x (dims) reversed along the axes marked in rev.
@@ -159,4 +211,212 @@ func (b *fastBuilder) Reverse(x backends.Op, axes ...int) (backends.Op, error) {
 	dims := n.shape.Dimensions
 	run := func(ins [][]float32, y []float32, threads int) { reverseStrided(ins[0], y, dims, rev, threads) }
 	return b.addHeavy("Reverse", shapes.Make(dtypes.Float32, dims...), run, data), nil
+}
+
+// lightFallback builds op on the extended backend (after materializing its operands).
+func (b *fastBuilder) lightFallback(name string, inputs []backends.Op, build func(s *fastSegment, ins []backends.Op) (backends.Op, error)) (backends.Op, error) {
+	outs, err := b.lightOp(name, inputs, func(s *fastSegment, ins []backends.Op) ([]backends.Op, error) {
+		y, err := build(s, ins)
+		return []backends.Op{y}, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return outs[0], nil
+}
+
+// Slice implements backends.Builder: a heavy strided copy for float32.
+func (b *fastBuilder) Slice(x backends.Op, starts, limits, strides []int) (backends.Op, error) {
+	n, err := b.node(x)
+	if err != nil {
+		return nil, err
+	}
+	light := func() (backends.Op, error) {
+		return b.lightFallback("Slice", []backends.Op{x}, func(s *fastSegment, ins []backends.Op) (backends.Op, error) {
+			return s.b.Slice(ins[0], starts, limits, strides)
+		})
+	}
+	out, err := shapeinference.SliceOp(n.shape, starts, limits, strides)
+	if err != nil || n.shape.DType != dtypes.Float32 || n.shape.Rank() == 0 || out.Size() == 0 {
+		return light()
+	}
+	r := n.shape.Rank()
+	st := rowMajorStrides(n.shape.Dimensions)
+	step := make([]int, r)
+	base := 0
+	for a := range r {
+		s := 1
+		if len(strides) > a && strides[a] > 0 {
+			s = strides[a]
+		}
+		step[a] = s * st[a]
+		base += starts[a] * st[a]
+	}
+	outDims := out.Dimensions
+	last, lastStep := outDims[r-1], step[r-1]
+	rows := out.Size() / last
+	data, err := b.dataOf(n)
+	if err != nil {
+		return nil, err
+	}
+	run := func(ins [][]float32, y []float32, threads int) {
+		xs := ins[0]
+		parallelRange(rows, threadsFor(len(y), threads), func(lo, hi int) {
+			rowOffsets(outDims, step, lo, hi, func(row, off int) {
+				dst := y[row*last : (row+1)*last]
+				src := base + off
+				if lastStep == 1 {
+					copy(dst, xs[src:src+last])
+					return
+				}
+				for t := range dst {
+					dst[t] = xs[src+t*lastStep]
+				}
+			})
+		})
+	}
+	return b.addHeavy("Slice", out, run, data), nil
+}
+
+// Concatenate implements backends.Builder: a heavy copy for float32 operands.
+func (b *fastBuilder) Concatenate(axis int, operands ...backends.Op) (backends.Op, error) {
+	light := func() (backends.Op, error) {
+		return b.lightFallback("Concatenate", operands, func(s *fastSegment, ins []backends.Op) (backends.Op, error) {
+			return s.b.Concatenate(axis, ins...)
+		})
+	}
+	if len(operands) == 0 {
+		return light()
+	}
+	nodes := make([]*fastNode, len(operands))
+	inShapes := make([]shapes.Shape, len(operands))
+	for i, op := range operands {
+		n, err := b.node(op)
+		if err != nil {
+			return nil, err
+		}
+		nodes[i], inShapes[i] = n, n.shape
+		if n.shape.DType != dtypes.Float32 {
+			return light()
+		}
+	}
+	out, err := shapeinference.ConcatenateOp(inShapes, axis)
+	if err != nil || out.Size() == 0 {
+		return light()
+	}
+	if axis < 0 {
+		axis += out.Rank()
+	}
+	outer := 1
+	for a := range axis {
+		outer *= out.Dimensions[a]
+	}
+	outRow := out.Size() / outer
+	rowLens := make([]int, len(nodes))
+	datas := make([]*fastNode, len(nodes))
+	for i, n := range nodes {
+		rowLens[i] = n.shape.Size() / outer
+		if datas[i], err = b.dataOf(n); err != nil {
+			return nil, err
+		}
+	}
+	run := func(ins [][]float32, y []float32, threads int) {
+		parallelRange(outer, threadsFor(len(y), threads), func(lo, hi int) {
+			for o := lo; o < hi; o++ {
+				off := o * outRow
+				for i, x := range ins {
+					l := rowLens[i]
+					copy(y[off:off+l], x[o*l:(o+1)*l])
+					off += l
+				}
+			}
+		})
+	}
+	return b.addHeavy("Concatenate", out, run, datas...), nil
+}
+
+// Pad implements backends.Builder: a heavy op for float32 (fill, then copy the operand's elements to
+// their place; negative padding crops).
+func (b *fastBuilder) Pad(x, fillValue backends.Op, axesConfig ...backends.PadAxis) (backends.Op, error) {
+	light := func() (backends.Op, error) {
+		return b.lightFallback("Pad", []backends.Op{x, fillValue}, func(s *fastSegment, ins []backends.Op) (backends.Op, error) {
+			return s.b.Pad(ins[0], ins[1], axesConfig...)
+		})
+	}
+	n, err := b.node(x)
+	if err != nil {
+		return nil, err
+	}
+	f, err := b.node(fillValue)
+	if err != nil {
+		return nil, err
+	}
+	r := n.shape.Rank()
+	if n.shape.DType != dtypes.Float32 || f.shape.DType != dtypes.Float32 || f.shape.Size() != 1 || r == 0 || len(axesConfig) > r || n.shape.Size() == 0 {
+		return light()
+	}
+	cfg := make([]backends.PadAxis, r)
+	copy(cfg, axesConfig)
+	outDims := make([]int, r)
+	for a, d := range n.shape.Dimensions {
+		c := cfg[a]
+		if c.Interior < 0 {
+			return light()
+		}
+		outDims[a] = c.Start + d + (d-1)*c.Interior + c.End
+		if outDims[a] <= 0 {
+			return light()
+		}
+	}
+	inDims := n.shape.Dimensions
+	ost := rowMajorStrides(outDims)
+	// Input index i along axis a lands at Start + i*(Interior+1).
+	step := make([]int, r)
+	base := 0
+	for a := range r {
+		step[a] = (cfg[a].Interior + 1) * ost[a]
+		base += cfg[a].Start * ost[a]
+	}
+	last := inDims[r-1]
+	rows := n.shape.Size() / last
+	data, err := b.dataOf(n)
+	if err != nil {
+		return nil, err
+	}
+	fd, err := b.dataOf(f)
+	if err != nil {
+		return nil, err
+	}
+	run := func(ins [][]float32, y []float32, threads int) {
+		xs, fill := ins[0], ins[1][0]
+		vec.Fill(y, fill)
+		idx := make([]int, r)
+		for row := range rows {
+			// Check every axis but the last for bounds; the last per element.
+			rem, off, inside := row, base, true
+			for a := r - 2; a >= 0; a-- {
+				idx[a] = rem % inDims[a]
+				rem /= inDims[a]
+				p := cfg[a].Start + idx[a]*(cfg[a].Interior+1)
+				if p < 0 || p >= outDims[a] {
+					inside = false
+					break
+				}
+				off += idx[a] * step[a]
+			}
+			if !inside {
+				continue
+			}
+			src := xs[row*last : (row+1)*last]
+			c := cfg[r-1]
+			for t, v := range src {
+				p := c.Start + t*(c.Interior+1)
+				if p >= 0 && p < outDims[r-1] {
+					y[off-c.Start+p] = v
+				}
+			}
+		}
+		_ = threads
+	}
+	return b.addHeavy("Pad", shapes.Make(dtypes.Float32, outDims...), run, data, fd), nil
 }

@@ -254,3 +254,28 @@ func TestFastStrided(t *testing.T) {
 		assertClose(t, fmt.Sprintf("output %d", i), got[i], toF64(tensors.MustCopyFlatData[float32](want[i])), 100)
 	}
 }
+
+// TestFastCopies compares Slice (strided, negative-free), Concatenate and Pad (with interior and
+// negative padding) and their gradients against the extended backend.
+func TestFastCopies(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	x := tensors.FromFlatDataAndDimensions(toF32(randFloats(rng, 3*9*8*5)), 3, 9, 8, 5)
+	fn := func(x *Node) []*Node {
+		s1 := Slice(x, AxisRange(), AxisRange(1, 8).Stride(2), AxisRange(2, 7), AxisRange(0, 5).Stride(3))
+		s2 := SliceAxis(x, 1, AxisElem(4))
+		cat := Concatenate([]*Node{x, Neg(x), Zeros(x.Graph(), shapes.Make(dtypes.Float32, 3, 2, 8, 5))}, 1)
+		padded := Pad(x, Const(x.Graph(), float32(-1)),
+			backends.PadAxis{Start: 1, End: 2}, backends.PadAxis{Start: -1, End: 1, Interior: 1},
+			backends.PadAxis{Start: 2, End: -3}, backends.PadAxis{Interior: 2})
+		loss := Add(ReduceAllSum(Mul(s1, s1)), ReduceAllSum(Mul(cat, cat)))
+		return []*Node{s1, s2, cat, padded, Gradient(loss, x)[0]}
+	}
+	got := MustNewExec(testFast, fn).MustExec(x)
+	want := MustNewExec(testExtended, fn).MustExec(must1(x.LocalClone()))
+	for i := range want {
+		if !got[i].Shape().Equal(want[i].Shape()) {
+			t.Fatalf("output %d: shape %s, want %s", i, got[i].Shape(), want[i].Shape())
+		}
+		assertClose(t, fmt.Sprintf("output %d", i), got[i], toF64(tensors.MustCopyFlatData[float32](want[i])), 10)
+	}
+}

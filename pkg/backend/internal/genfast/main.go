@@ -28,6 +28,9 @@ var handWritten = map[string]bool{
 	"BatchNormForInference": true,
 	"ReduceSum":             true,
 	"Reverse":               true,
+	"Slice":                 true,
+	"Concatenate":           true,
+	"Pad":                   true,
 }
 
 // fusible lists the ops the fast builder may fuse (fast_fuse.go): their generated method is named
