@@ -14,7 +14,7 @@ ONLY ?=
 
 GO_TOOLS := $(BIN)/gonb $(BIN)/gopls $(BIN)/goimports
 
-.PHONY: figures test setup tools jupyter kernel surrogo clean
+.PHONY: figures test setup tools jupyter kernel surrogo notebook clean
 
 ## figures: reproduce every figure and table at $(SCALE) scale (executes notebooks/, writes figures/).
 figures: setup surrogo
@@ -43,8 +43,14 @@ $(GO_TOOLS): go.mod go.sum
 	go build -o $(BIN)/ github.com/janpfeifer/gonb golang.org/x/tools/gopls golang.org/x/tools/cmd/goimports
 	@touch $(GO_TOOLS)
 
-kernel: tools
-	@$(BIN)/gonb --install >/dev/null 2>&1 || $(BIN)/gonb --install
+# GoNB's kernel spec, pointed at scripts/gonb-kernel so that the kernel finds gopls, goimports
+# and go whatever the PATH of the Jupyter server (`jupyter notebook notebooks/` works as is).
+kernel: tools jupyter
+	@scripts/install-kernel.sh
+
+## notebook: start Jupyter on 127.0.0.1 with a token (first free port from PORT=8888); prints the URL.
+notebook: setup
+	@scripts/notebook.sh
 
 surrogo:
 	go build -o $(BIN)/surrogo ./cmd/surrogo
