@@ -225,8 +225,8 @@ type Result struct {
 
 // RegionError is the mean absolute error of the prediction in one region.
 type RegionError struct {
-	Region string            `json:"region"`
-	Pixels int64             `json:"pixels"`
+	Region string             `json:"region"`
+	Pixels int64              `json:"pixels"`
 	MAE    training.JSONFloat `json:"mae"`
 }
 
