@@ -14,7 +14,7 @@ const (
 )
 
 // minFlopsPerThread is the least work worth handing to another goroutine.
-const minFlopsPerThread = 1 << 19
+const minFlopsPerThread = 1 << 21
 
 // job is one Mul shared by its goroutines.
 type job struct {
