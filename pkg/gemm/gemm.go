@@ -143,8 +143,10 @@ func (m Matrix) check(name string) {
 
 // Mul computes C = A·B (or C += A·B). C must have RowOff == ColOff == nil (plain strides, any strides, e.g. ColStride 1 or a transposed layout). A is M×K, B is K×N, C is M×N. Panics on mismatched shapes (programming error). Results must be deterministic: the same inputs, kernel and Threads give bit-identical C (fixed partitioning and summation order, no dependence on goroutine timing).
 //
-// For a given kernel, the result does not depend on Threads unless K is split between threads
-// (M and N small, K large: see the package's partitioning in Mul's implementation).
+// For a given kernel, the result does not even depend on Threads unless K is split between
+// goroutines (M and N small, K large: see "Threads and determinism" in the package documentation).
+// Mul also panics if an element of A, B or C would lie outside its Data (offset tables and strides
+// are checked up front, since the kernels read memory unchecked). Strides may be zero or negative.
 // C must not overlap A or B. Mul may be called concurrently from several goroutines.
 func Mul(c, a, b Matrix, opt Options) {
 	if c.RowOff != nil || c.ColOff != nil {
