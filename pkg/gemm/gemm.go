@@ -146,7 +146,7 @@ func (m Matrix) check(name string) {
 // For a given kernel, the result does not even depend on Threads unless K is split between
 // goroutines (M and N small, K large: see "Threads and determinism" in the package documentation).
 // Mul also panics if an element of A, B or C would lie outside its Data (offset tables and strides
-// are checked up front, since the kernels read memory unchecked). Strides may be zero or negative.
+// are checked up front, since the kernels read memory unchecked). Strides may be zero.
 // C must not overlap A or B. Mul may be called concurrently from several goroutines.
 func Mul(c, a, b Matrix, opt Options) {
 	if c.RowOff != nil || c.ColOff != nil {

@@ -417,3 +417,29 @@ func TestConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestZeroStrides(t *testing.T) {
+	forEachKernel(t, func(t *testing.T) {
+		// A's rows all equal (RowStride 0), B's columns all equal (ColStride 0).
+		const m, n, k = 50, 40, 30
+		ad := make([]float32, k)
+		bd := make([]float32, k)
+		for p := range k {
+			ad[p] = float32(p%7) - 3
+			bd[p] = float32(p%5) - 2
+		}
+		want := float32(0)
+		for p := range k {
+			want += ad[p] * bd[p]
+		}
+		a := Matrix{Data: ad, Rows: m, Cols: k, RowStride: 0, ColStride: 1}
+		b := Matrix{Data: bd, Rows: k, Cols: n, RowStride: 1, ColStride: 0}
+		c := RowMajor(make([]float32, m*n), m, n)
+		Mul(c, a, b, Options{Threads: 2})
+		for i, v := range c.Data {
+			if v != want {
+				t.Fatalf("C[%d] = %g, want %g", i, v, want)
+			}
+		}
+	})
+}
