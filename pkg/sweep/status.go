@@ -59,12 +59,12 @@ type RunStatus struct {
 
 // Status is the state of a sweep (or of a shard of it).
 type Status struct {
-	Name  string `json:"name"`
-	Scale string `json:"scale"`
-	Hash  string `json:"hash"`
-	Shard string `json:"shard"`
-	Out   string `json:"out"`
-	Work  string `json:"work"`
+	Name  string      `json:"name"`
+	Scale string      `json:"scale"`
+	Hash  string      `json:"hash"`
+	Shard string      `json:"shard"`
+	Out   string      `json:"out"`
+	Work  string      `json:"work"`
 	Runs  []RunStatus `json:"runs"`
 	// Totals counts the runs in each state.
 	Totals map[State]int `json:"totals"`

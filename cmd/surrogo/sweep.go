@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/surrogo/surrogo/pkg/sweep"
+	"github.com/surrogo/surrogo/pkg/training"
+)
+
+func init() {
+	register(&command{name: "sweep run", summary: "run a declared list of training runs to completion; resumable, shardable", run: runSweepRun})
+	register(&command{name: "sweep status", summary: "show which runs of a sweep are done, running, pending or failed", run: runSweepStatus})
+}
+
+// sweepOutput and sweepProgress are where the sweep commands write their log and output (stdout)
+// and progress (stderr); tests replace them.
+var sweepOutput, sweepProgress io.Writer = os.Stdout, os.Stderr
+
+const sweepFileHelp = `
+A sweep file (JSON) declares the runs; relative paths are relative to the file's directory:
+
+  {
+    "name": "demo", "scale": "smoke", "out": "figures/demo/smoke",
+    "data": {"recipe": "2023", "seed": 1},          (or {"dir": "a data-set cache"})
+    "defaults": {"model": "edcnn", "set": {"epochs": 4}},
+    "runs": [
+      {"id": "80E1", "codename": "80E1"},
+      {"id": "80E1-s2", "codename": "80E1", "set": {"seed": 2}},
+      {"id": "20S1", "codename": "20S1", "evals": [{"split": "test"}, {"split": "k05/test"}]}
+    ]
+  }
+
+A run's configuration is what "surrogo train" builds from --model, --codename and --scale (or
+"config": a whole config.json), with single fields changed by "set" (a JSON merge patch of the
+config, e.g. {"optimizer": {"learning_rate": 0.001}}). "evals" (default: the kept model on the
+test subset) list the subsets, weights (best or last) and metrics (regions, residual, slices,
+pdf) measured after training. "work" names the directory of checkpoints and generated data
+(default .cache/sweeps/NAME/SCALE in the checkout, or $SURROGO_CACHE_DIR/sweeps/NAME/SCALE).
+
+Each finished run writes OUT/runs/ID.json (metrics, configuration and its hash, kept epoch,
+provenance), meant to be committed; OUT/sweep-record.json ties the directory to the sweep.`
+
+func runSweepRun(args []string) error {
+	fs := newFlags("sweep run", "SWEEP.json [--shard i/n] [--max-time D] [flags]", `
+Trains and evaluates every run of the sweep that is not done, one after the other, with a
+progress report and time left over the whole sweep (or shard). Idempotent and resumable: a run
+whose result file holds its configuration (same hash) is never trained again; a run that was
+interrupted (a kill, --max-time, Ctrl-C) resumes from its last checkpoint; the same command on
+another machine with the committed results continues where they stop. A failed run is recorded
+(see "surrogo sweep status") and the others go on; running the command again retries it.
+
+--shard i/n runs only the runs whose index (position in the file, from 0) is i modulo n, so
+that n machines or the array jobs of a cluster scheduler split the sweep: the shards 0/n ...
+(n-1)/n are disjoint and together the whole sweep. Processes running the same runs at once on
+one machine skip the runs another one holds.
+
+Nothing finished is overwritten: a result file holding another configuration, or a results
+directory of another sweep, is refused before any work (exit status 2).
+Exit status: 0 when every run of the shard is done (or being run by another process), 1 when
+runs failed or the sweep paused (--max-time, Ctrl-C), 2 for bad input.`+"\n"+sweepFileHelp)
+	shardFlag := fs.String("shard", "", "run only the runs of index i mod n (e.g. 0/2 and 1/2)")
+	maxTime := fs.Duration("max-time", 0, "pause (saving the current run's state) after this long, e.g. 50m; rerun to continue")
+	interval := fs.Duration("checkpoint-interval", sweep.DefaultCheckpointInterval, "also save a run's state within epochs this often (0: at epoch ends only)")
+	quiet := fs.Bool("quiet", false, "no progress report")
+	verbose := fs.Bool("verbose", false, "also print the training log (a line per epoch)")
+	file, err := parseSweepArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if *maxTime < 0 {
+		return badInputf("--max-time: must be positive (or 0 for no limit), got %s", *maxTime)
+	}
+	if *interval < 0 {
+		return badInputf("--checkpoint-interval: must be positive (or 0 for epoch ends only), got %s", *interval)
+	}
+	shard, err := sweep.ParseShard(*shardFlag)
+	if err != nil {
+		return badInputf("--shard: %v", strings.TrimPrefix(err.Error(), sweep.ErrInvalid.Error()+": "))
+	}
+	p, err := loadSweep(file)
+	if err != nil {
+		return err
+	}
+	opt := sweep.Options{Shard: shard, MaxTime: *maxTime, Log: sweepOutput, CheckpointInterval: *interval}
+	if *interval == 0 {
+		opt.CheckpointInterval = -1
+	}
+	if !*quiet {
+		opt.Progress = sweepProgress
+	}
+	if *verbose {
+		opt.TrainLog = sweepOutput
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	sum, err := p.Run(ctx, opt)
+	switch {
+	case errors.Is(err, sweep.ErrInvalid), errors.Is(err, sweep.ErrConflict):
+		return badInput(fmt.Errorf("%s: %w", file, err))
+	case errors.Is(err, training.ErrPaused), errors.Is(err, sweep.ErrFailed):
+		fmt.Fprintf(sweepOutput, "%v\n", err)
+		return reportedError{err}
+	case err != nil:
+		return err
+	}
+	msg := fmt.Sprintf("sweep %s (shard %s): done in %s: %d trained, %d were done", p.Sweep.Name, shard,
+		sum.Elapsed.Round(1e9), len(sum.Trained), len(sum.Skipped))
+	if len(sum.Busy) > 0 {
+		msg += fmt.Sprintf(", %d left to the processes running them (%s)", len(sum.Busy), strings.Join(sum.Busy, ", "))
+	}
+	fmt.Fprintln(sweepOutput, msg)
+	return nil
+}
+
+func runSweepStatus(args []string) error {
+	fs := newFlags("sweep status", "SWEEP.json [--shard i/n] [--json]", `
+Shows every run of the sweep (or of a shard) with its state and the totals:
+
+  done      its result file holds its configuration and every declared evaluation
+  running   a live process holds its work directory (the pid is shown when known)
+  pending   not finished and not being run; the epochs already trained are resumed
+  failed    the last attempt failed (the error is shown); "surrogo sweep run" retries it
+  conflict  its result file holds another configuration (move it away to train this one)
+
+It writes nothing. --json prints the same as JSON.`+"\n"+sweepFileHelp)
+	shardFlag := fs.String("shard", "", "only the runs of index i mod n")
+	asJSON := fs.Bool("json", false, "print JSON")
+	file, err := parseSweepArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	shard, err := sweep.ParseShard(*shardFlag)
+	if err != nil {
+		return badInputf("--shard: %v", strings.TrimPrefix(err.Error(), sweep.ErrInvalid.Error()+": "))
+	}
+	p, err := loadSweep(file)
+	if err != nil {
+		return err
+	}
+	st, err := p.Status(shard)
+	switch {
+	case errors.Is(err, sweep.ErrConflict):
+		return badInput(fmt.Errorf("%s: %w", file, err))
+	case err != nil:
+		return err
+	}
+	if *asJSON {
+		data, err := json.MarshalIndent(st, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = sweepOutput.Write(append(data, '\n'))
+		return err
+	}
+	_, err = io.WriteString(sweepOutput, st.Table())
+	return err
+}
+
+// parseSweepArgs parses flags given before or after the one positional argument, the sweep file.
+func parseSweepArgs(fs *flag.FlagSet, args []string) (string, error) {
+	var pos []string
+	for {
+		if err := parseFlags(fs, args, -1); err != nil {
+			return "", err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	switch len(pos) {
+	case 0:
+		return "", badInputf("a sweep file SWEEP.json is required (see --help)")
+	case 1:
+		return pos[0], nil
+	}
+	return "", badInputf("unexpected arguments %q (one sweep file; see --help)", pos[1:])
+}
+
+// loadSweep loads and plans a sweep file; its problems are usage errors naming the file.
+func loadSweep(file string) (*sweep.Plan, error) {
+	sw, err := sweep.Load(file)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, badInputf("%s: no such sweep file", file)
+		}
+		return nil, badInput(err)
+	}
+	p, err := sw.Plan()
+	if err != nil {
+		return nil, badInput(fmt.Errorf("sweep file %s: %w", file, err))
+	}
+	return p, nil
+}
