@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gopjrt/dtypes"
 	"github.com/surrogo/surrogo/pkg/backend"
 	"github.com/surrogo/surrogo/pkg/models"
@@ -30,6 +31,7 @@ type benchFlags struct {
 	steps, warmup        *int
 	noBN                 *bool
 	seed                 *uint64
+	profile              *int
 	cfg                  models.Config // Set by parse.
 	dt                   dtypes.DType  // Set by parse.
 	whatStep, firstSteps string
@@ -47,6 +49,8 @@ func addBenchFlags(fs *flag.FlagSet, batch int, step string) *benchFlags {
 		warmup: fs.Int("warmup", 3, "untimed warm-up "+step+"s before the timed ones (the first compiles the graph); >= 1"),
 		noBN:   fs.Bool("no-batchnorm", false, "remove the BatchNorm layers (the GoMLX/XLA speed anchor of DESIGN.md was measured without)"),
 		seed:   fs.Uint64("seed", 1, "seed of the weights and of the random batch"),
+		profile: fs.Int("profile", 0, "with the fast CPU backend: time every step of the timed "+step+"s and print the N most expensive kinds\n"+
+			"(matrix products, convolutions, fused element-wise steps, ops left to SimpleGo) before the results; 0: off"),
 	}
 }
 
@@ -80,9 +84,28 @@ func (f *benchFlags) parse() error {
 		return badInputf("--steps: must be >= 1, got %d", *f.steps)
 	case *f.warmup < 1:
 		return badInputf("--warmup: must be >= 1 (the first step compiles the graph), got %d", *f.warmup)
+	case *f.profile < 0:
+		return badInputf("--profile: must be >= 0, got %d", *f.profile)
 	}
 	f.cfg = c
 	return nil
+}
+
+// startProfile returns the function that starts the fast backend's step profile (--profile), or nil.
+func (f *benchFlags) startProfile(b backends.Backend) func() {
+	if _, fast := b.(*backend.FastBackend); !fast || *f.profile == 0 {
+		return nil
+	}
+	return func() { backend.SetFastProfiling(true) }
+}
+
+// printProfile prints the profile of the timed steps (--profile) and stops profiling.
+func (f *benchFlags) printProfile(w io.Writer, b backends.Backend) {
+	if _, fast := b.(*backend.FastBackend); !fast || *f.profile == 0 {
+		return
+	}
+	backend.SetFastProfiling(false)
+	fmt.Fprint(w, backend.FastProfileReport(*f.profile))
 }
 
 // printModel prints the parameters and forward FLOPs, the second also as the exact integer
@@ -157,10 +180,12 @@ Timings on a shared machine are noisy: repeat them.`)
 	fmt.Fprintf(w, "backend: %s\n", backend.Describe(b))
 	fmt.Fprintf(w, "model: %s\n", c.Describe())
 	fmt.Fprintf(w, "batch: %d, dtype: %s, Adam lr %g, MSE loss; %d warm-up + %d timed steps\n", opt.Batch, f.dt, *lr, opt.Warmup, opt.Steps)
+	opt.BeforeTimed = f.startProfile(b)
 	res, err := models.MeasureTraining(b, c, opt)
 	if err != nil {
 		return err
 	}
+	f.printProfile(w, b)
 	printModel(w, res.Analysis, 3, "training")
 	fmt.Fprintf(w, "warm-up: %d steps in %.3g s (includes compilation)\n", opt.Warmup, res.Warmup.Seconds())
 	fmt.Fprintf(w, "timed: %d steps in %.4g s: %.4g steps/s, %.4g ms/step (last loss %.4g)\n",

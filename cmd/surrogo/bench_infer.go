@@ -44,10 +44,12 @@ Timings on a shared machine are noisy: repeat them.`)
 	fmt.Fprintf(w, "backend: %s\n", backend.Describe(b))
 	fmt.Fprintf(w, "model: %s\n", c.Describe())
 	fmt.Fprintf(w, "batch: %d, dtype: %s, inference mode; %d warm-up + %d timed passes\n", opt.Batch, f.dt, opt.Warmup, opt.Steps)
+	opt.BeforeTimed = f.startProfile(b)
 	res, err := models.MeasureInference(b, c, opt)
 	if err != nil {
 		return err
 	}
+	f.printProfile(w, b)
 	printModel(w, res.Analysis, 1, "inference")
 	fmt.Fprintf(w, "warm-up: %d passes in %.3g s (includes compilation)\n", opt.Warmup, res.Warmup.Seconds())
 	fmt.Fprintf(w, "timed: %d passes in %.4g s: %.4g passes/s, %.4g ms/pass (mean prediction %.4g)\n",

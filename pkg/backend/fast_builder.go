@@ -77,6 +77,11 @@ type fastHeavy struct {
 	inputs  []*fastNode
 	outputs []*fastNode
 	run     heavyKernel
+	// runInPlace, if not nil, is run when outputs may share storage with inputs (see fastExecutable).
+	runInPlace heavyKernel
+	// scratch is the size of the scratch space runScratch needs (then run is nil).
+	scratch    int
+	runScratch func(ins, outs [][]float32, scratch []float32, threads int)
 }
 
 // heavyKernel computes a heavy op: ins are the float32 storage of its inputs, outs the storage of its
@@ -219,6 +224,12 @@ func (s *fastSegment) wrapAll(ops []backends.Op) []backends.Op {
 // fastHeavyCount counts the heavy ops built by every fast builder (for tests and diagnostics).
 var fastHeavyCount atomic.Int64
 
+// fastNoInPlace disables in-place updates (tests compare both); fastInPlaceCount counts them.
+var (
+	fastNoInPlace    bool
+	fastInPlaceCount atomic.Int64
+)
+
 // fastFusedCount counts the fused element-wise steps built (for tests and diagnostics).
 var fastFusedCount atomic.Int64
 
@@ -227,6 +238,15 @@ func (b *fastBuilder) addHeavy(name string, shape shapes.Shape, run func(ins [][
 	return b.addHeavyN(name, []shapes.Shape{shape}, func(ins, outs [][]float32, threads int) {
 		run(ins, outs[0], threads)
 	}, inputs...)[0]
+}
+
+// addHeavyScratch is addHeavy for a kernel that needs scratch float32s (from the executable's arena).
+func (b *fastBuilder) addHeavyScratch(name string, shape shapes.Shape, scratch int, run func(ins [][]float32, out, scratch []float32, threads int), inputs ...*fastNode) *fastNode {
+	out := b.addHeavyN(name, []shapes.Shape{shape}, nil, inputs...)[0]
+	h := out.heavy
+	h.scratch = scratch
+	h.runScratch = func(ins, outs [][]float32, s []float32, threads int) { run(ins, outs[0], s, threads) }
+	return out
 }
 
 // addHeavyN appends a heavy op reading inputs (materialized) and producing values of the given shapes.

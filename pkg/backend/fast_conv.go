@@ -62,7 +62,7 @@ func (b *fastBuilder) ConvGeneral(inputOp, kernelOp backends.Op, axes backends.C
 	if err != nil {
 		return nil, err
 	}
-	return b.addHeavy("ConvGeneral", p.outputShape, plan.run, inputData, kernelData), nil
+	return b.addHeavyScratch("ConvGeneral", p.outputShape, plan.scratchSize(), plan.run, inputData, kernelData), nil
 }
 
 // fastConvPlan holds what a heavy convolution precomputes at build time.
@@ -210,11 +210,20 @@ func (f *fastConvPlan) padRec(dst, x []float32, k, src, dstOff int, idx []int) {
 	}
 }
 
+// scratchSize is the scratch space run needs: the padded image, and the product before it is scattered
+// into an output whose rows are not evenly spaced.
+func (f *fastConvPlan) scratchSize() int {
+	s := roundUpTo(f.padSize, arenaAlign)
+	if f.cRows.table != nil {
+		s += f.m * f.n
+	}
+	return s
+}
+
 // run computes the convolution: ins are the input and the kernel.
-func (f *fastConvPlan) run(ins [][]float32, out []float32, threads int) {
+func (f *fastConvPlan) run(ins [][]float32, out, scratch []float32, threads int) {
 	x, w := ins[0], ins[1]
-	padded := getScratch(f.padSize)
-	defer putScratch(padded)
+	padded := scratch[:f.padSize]
 	f.pad(padded, x, threads)
 	a := matrix(padded, f.aRows, f.aCols)
 	bm := matrix(w, f.bRows, f.bCols)
@@ -223,8 +232,7 @@ func (f *fastConvPlan) run(ins [][]float32, out []float32, threads int) {
 		gemm.Mul(c, a, bm, gemm.Options{Threads: threads})
 		return
 	}
-	tmp := getScratch(f.m * f.n)
-	defer putScratch(tmp)
+	tmp := scratch[roundUpTo(f.padSize, arenaAlign):][:f.m*f.n]
 	gemm.Mul(gemm.Matrix{Data: tmp, Rows: f.m, Cols: f.n, RowStride: f.n, ColStride: 1}, a, bm, gemm.Options{Threads: threads})
 	for i := range f.m {
 		row := f.cRows.table[i]

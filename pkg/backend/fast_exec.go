@@ -22,6 +22,8 @@ type fastExecutable struct {
 	// lastUse[node id] is the last step that reads the node (math.MaxInt for graph outputs); only nodes
 	// that cross a step boundary have an entry.
 	lastUse map[int]int
+	// plan places the values that only heavy ops read, and their scratch space, in an arena.
+	plan *arenaPlan
 }
 
 // Compile implements backends.Builder.
@@ -75,11 +77,24 @@ func (b *fastBuilder) Compile(outputs []backends.Op, shardings []*backends.Shard
 			}
 		}
 	}
+	external := map[int]bool{}
+	for _, n := range e.outputs {
+		external[n.id] = true
+	}
+	for _, st := range b.steps {
+		if s, ok := st.(*fastSegment); ok {
+			for _, n := range s.imports {
+				external[n.id] = true
+			}
+		}
+	}
+	e.plan = newArenaPlan(b.steps, e.lastUse, external)
 	return e, nil
 }
 
 // Finalize implements backends.Executable.
 func (e *fastExecutable) Finalize() {
+	e.plan.release()
 	for _, st := range e.steps {
 		if s, ok := st.(*fastSegment); ok && s.exe != nil {
 			s.exe.Finalize()
@@ -144,6 +159,8 @@ func (e *fastExecutable) Execute(inputs []backends.Buffer, donate []bool, _ back
 			delete(values, n.id)
 		}
 	}
+	arena := e.plan.get()
+	defer e.plan.put(arena)
 	profiling := fastProfiling.Load()
 	for i, st := range e.steps {
 		var start time.Time
@@ -182,6 +199,10 @@ func (e *fastExecutable) Execute(inputs []backends.Buffer, donate []bool, _ back
 		case *fastHeavy:
 			ins := make([][]float32, len(st.inputs))
 			for j, n := range st.inputs {
+				if off, ok := e.plan.offsets[n.id]; ok {
+					ins[j] = arena[off : off+n.shape.Size()]
+					continue
+				}
 				buf := values[n.id]
 				if buf == nil {
 					return nil, errors.Errorf("backend %q: %q step %d: value %d not computed", FastBackendName, e.name, i, n.id)
@@ -193,7 +214,25 @@ func (e *fastExecutable) Execute(inputs []backends.Buffer, donate []bool, _ back
 				ins[j] = flat.([]float32)
 			}
 			outFlats := make([][]float32, len(st.outputs))
+			inPlace := false
 			for j, out := range st.outputs {
+				if off, ok := e.plan.offsets[out.id]; ok {
+					outFlats[j] = arena[off : off+out.shape.Size()]
+					continue
+				}
+				if st.runInPlace != nil && !fastNoInPlace {
+					// Write over an input buffer this step is the last to read (e.g. a donated variable
+					// being updated), as an optimizer updates in place.
+					if k := e.reusableInput(st, i, out, values, owned, be); k >= 0 {
+						n := st.inputs[k]
+						values[out.id], owned[out.id] = values[n.id], true
+						delete(values, n.id)
+						outFlats[j] = ins[k]
+						inPlace = true
+						fastInPlaceCount.Add(1)
+						continue
+					}
+				}
 				buf, flat, err := be.NewSharedBuffer(0, out.shape)
 				if err != nil {
 					return nil, err
@@ -202,7 +241,14 @@ func (e *fastExecutable) Execute(inputs []backends.Buffer, donate []bool, _ back
 				values[out.id] = buf
 				owned[out.id] = true
 			}
-			st.run(ins, outFlats, e.backend.threads)
+			if inPlace {
+				st.runInPlace(ins, outFlats, e.backend.threads)
+			} else if st.runScratch != nil {
+				off := e.plan.scratch[i]
+				st.runScratch(ins, outFlats, arena[off:off+st.scratch], e.backend.threads)
+			} else {
+				st.run(ins, outFlats, e.backend.threads)
+			}
 			for _, n := range st.inputs {
 				release(n, i)
 			}
@@ -243,6 +289,30 @@ func (e *fastExecutable) Execute(inputs []backends.Buffer, donate []bool, _ back
 	}
 	values = nil
 	return outs, nil
+}
+
+// reusableInput returns the index of an input of heavy step st (at index step) whose buffer can hold
+// output out: owned by this execution, read for the last time by this step (and only once by it), of
+// out's shape, not in the arena; -1 if none.
+func (e *fastExecutable) reusableInput(st *fastHeavy, step int, out *fastNode, values map[int]backends.Buffer, owned map[int]bool, be *Backend) int {
+	for k, n := range st.inputs {
+		buf := values[n.id]
+		if buf == nil || !owned[n.id] || e.lastUse[n.id] != step || !n.shape.Equal(out.shape) {
+			continue
+		}
+		if _, inArena := e.plan.offsets[n.id]; inArena {
+			continue
+		}
+		twice := false
+		for k2, n2 := range st.inputs {
+			twice = twice || (k2 != k && n2 == n)
+		}
+		if shape, err := be.BufferShape(buf); twice || err != nil || !shape.Equal(out.shape) {
+			continue
+		}
+		return k
+	}
+	return -1
 }
 
 // copyAny copies the flat slice src into dst, slices of the same element type.

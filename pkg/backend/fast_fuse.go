@@ -347,7 +347,9 @@ func (b *fastBuilder) materializeFused(name string, ns ...*fastNode) error {
 	for i, n := range all {
 		outShapes[i] = n.shape
 	}
-	b.adoptOutputs(b.addHeavyN(name, outShapes, prog.run, prog.leaves...), all)
+	placeholders := b.addHeavyN(name, outShapes, prog.run, prog.leaves...)
+	placeholders[0].heavy.runInPlace = prog.runInPlace
+	b.adoptOutputs(placeholders, all)
 	fastFusedCount.Add(1)
 	return nil
 }
@@ -944,7 +946,16 @@ func threadsFor(size, threads int) int {
 }
 
 // run is the heavy kernel of materialized fused expressions: outs[k] receives root k.
-func (p *fuseProgram) run(ins, outs [][]float32, threads int) {
+func (p *fuseProgram) run(ins, outs [][]float32, threads int) { p.runBlocks(ins, outs, threads, true) }
+
+// runInPlace is run for outputs that may share storage with inputs (an update written over the
+// donated old value): each block is computed entirely from the inputs before its results are copied
+// out, and blocks are disjoint, so no input is read after it was overwritten.
+func (p *fuseProgram) runInPlace(ins, outs [][]float32, threads int) {
+	p.runBlocks(ins, outs, threads, false)
+}
+
+func (p *fuseProgram) runBlocks(ins, outs [][]float32, threads int, direct bool) {
 	blocks := (p.size + fuseBlock - 1) / fuseBlock
 	parallelRange(blocks, threadsFor(p.size, threads), func(lo, hi int) {
 		w := p.newWorker()
@@ -952,9 +963,13 @@ func (p *fuseProgram) run(ins, outs [][]float32, threads int) {
 		for bl := lo; bl < hi; bl++ {
 			i0 := bl * fuseBlock
 			n := min(fuseBlock, p.size-i0)
-			p.eval(w, ins, outs, i0, n)
+			if direct {
+				p.eval(w, ins, outs, i0, n)
+			} else {
+				p.eval(w, ins, nil, i0, n)
+			}
 			for k, r := range p.roots {
-				if p.instrs[r].root != k { // Not written in place (a load, or a root twice).
+				if !direct || p.instrs[r].root != k { // Not written in place (a load, or a root twice).
 					copy(outs[k][i0:i0+n], w.regs[r])
 				}
 			}

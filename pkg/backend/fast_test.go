@@ -3,6 +3,7 @@ package backend
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
@@ -277,5 +278,46 @@ func TestFastCopies(t *testing.T) {
 			t.Fatalf("output %d: shape %s, want %s", i, got[i].Shape(), want[i].Shape())
 		}
 		assertClose(t, fmt.Sprintf("output %d", i), got[i], toF64(tensors.MustCopyFlatData[float32](want[i])), 10)
+	}
+}
+
+// TestFastInPlaceUpdate runs an optimizer-like update of donated variables (outputs written over their
+// donated inputs) and checks it against the same computation into fresh buffers, bit for bit, over
+// several steps.
+func TestFastInPlaceUpdate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	const n = 20000
+	p0 := toF32(randFloats(rng, n))
+	m0 := toF32(randFloats(rng, n))
+	g := tensors.FromFlatDataAndDimensions(toF32(randFloats(rng, n)), n)
+	step := func(p, m, g *Node) []*Node {
+		mNew := Add(MulScalar(m, 0.9), MulScalar(g, 0.1))
+		pNew := Sub(p, MulScalar(Div(mNew, AddScalar(Sqrt(Abs(mNew)), 1e-3)), 0.01))
+		return []*Node{pNew, mNew, ReduceAllSum(Mul(pNew, p))} // p is read after pNew is computed
+	}
+	run := func(noInPlace bool) [][]float32 {
+		fastNoInPlace = noInPlace
+		defer func() { fastNoInPlace = false }()
+		exec := MustNewExec(testFast, step)
+		p := tensors.FromFlatDataAndDimensions(slices.Clone(p0), n)
+		m := tensors.FromFlatDataAndDimensions(slices.Clone(m0), n)
+		var sums []float32
+		for range 4 {
+			outs := exec.MustExec(must1(DonateTensorBuffer(p, testFast, 0)), must1(DonateTensorBuffer(m, testFast, 0)), g)
+			p, m = outs[0], outs[1]
+			sums = append(sums, tensors.ToScalar[float32](outs[2]))
+		}
+		return [][]float32{tensors.MustCopyFlatData[float32](p), tensors.MustCopyFlatData[float32](m), sums}
+	}
+	want := run(true)
+	before := fastInPlaceCount.Load()
+	got := run(false)
+	if fastInPlaceCount.Load() == before {
+		t.Fatal("no output was written in place")
+	}
+	for i := range want {
+		if !slices.Equal(got[i], want[i]) {
+			t.Fatalf("output %d differs between in-place and fresh buffers", i)
+		}
 	}
 }

@@ -19,6 +19,8 @@ type InferenceOptions struct {
 	Warmup int          // Untimed passes first (the first compiles the graph); 0 means 3.
 	Steps  int          // Timed passes; 0 means 50.
 	Seed   uint64       // Seed of the weights and of the random batch.
+	// BeforeTimed, if not nil, is called after the warm-up passes, before the timed ones.
+	BeforeTimed func()
 }
 
 // InferenceResult is the outcome of MeasureInference.
@@ -104,6 +106,9 @@ func MeasureInference(b backends.Backend, c Config, opt InferenceOptions) (*Infe
 	}
 	if res.Warmup, err = run(opt.Warmup); err != nil {
 		return nil, err
+	}
+	if opt.BeforeTimed != nil {
+		opt.BeforeTimed()
 	}
 	if res.Timed, err = run(opt.Steps); err != nil {
 		return nil, err

@@ -25,6 +25,9 @@ type SpeedOptions struct {
 	Steps        int          // Timed steps; 0 means 50.
 	LearningRate float64      // Adam's learning rate; 0 means 1e-3.
 	Seed         uint64       // Seed of the weights and of the random batch.
+	// BeforeTimed, if not nil, is called after the warm-up steps, before the timed ones (e.g. to start
+	// a profile).
+	BeforeTimed func()
 }
 
 // SpeedResult is the outcome of MeasureTraining.
@@ -108,6 +111,9 @@ func MeasureTraining(b backends.Backend, c Config, opt SpeedOptions) (*SpeedResu
 	}
 	if res.Warmup, err = run(opt.Warmup); err != nil {
 		return nil, err
+	}
+	if opt.BeforeTimed != nil {
+		opt.BeforeTimed()
 	}
 	if res.Timed, err = run(opt.Steps); err != nil {
 		return nil, err
