@@ -198,6 +198,8 @@ func TestBadInputs(t *testing.T) {
 		{args: []string{"notebooks", "run", "--scale", "bogus"}, want: "--scale"},
 		{args: []string{"notebooks", "run", "--dir", file}, want: "--dir"},
 		{args: []string{"notebooks", "table", "extra"}, want: "unexpected"},
+		{args: []string{"sweep", "run", filepath.Join(tmp, "missing.json")}, want: "missing.json"}, // more in sweep_test.go
+		{args: []string{"sweep", "status", file}, want: "a-file"},
 		{args: []string{"bench", "train", "--bogus"}, want: "-bogus"},
 		{args: []string{"bench", "infer", "--bogus"}, want: "-bogus"},
 	}

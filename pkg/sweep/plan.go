@@ -17,7 +17,10 @@ import (
 )
 
 // Shard selects the runs whose index is I modulo N (0 <= I < N). The zero value selects every run.
-type Shard struct{ I, N int }
+type Shard struct {
+	// I is the shard's number and N the number of shards.
+	I, N int
+}
 
 // ParseShard parses "i/n" (0 <= i < n); "" is the whole sweep.
 func ParseShard(s string) (Shard, error) {
@@ -64,6 +67,7 @@ type Planned struct {
 
 // Plan is a sweep resolved against its data set: every run's configuration, hash and files.
 type Plan struct {
+	// Sweep is the declaration.
 	Sweep *Sweep
 	// Hash is the declaration's fingerprint (Sweep.Hash).
 	Hash string

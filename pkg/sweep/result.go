@@ -223,6 +223,7 @@ func metricsOf(e Eval, rep *training.Report) *Metrics {
 
 // Record is the content of OUT/sweep-record.json: which sweep the results directory belongs to.
 type Record struct {
+	// Name and Scale identify the sweep the directory belongs to.
 	Name  string      `json:"name"`
 	Scale scale.Scale `json:"scale"`
 	// Hash is the declaration's hash when it was last run, and Declaration the declaration.

@@ -93,7 +93,10 @@ func (p *Plan) Run(ctx context.Context, opt Options) (*Summary, error) {
 			conflicts = append(conflicts, fmt.Sprintf("run %q: %s", r.ID, r.Error))
 		}
 	}
-	if len(conflicts) > 0 {
+	if n := len(conflicts); n > 0 {
+		if n > 3 {
+			conflicts = append(conflicts[:3], fmt.Sprintf("and %d more (see sweep status)", n-3))
+		}
 		return nil, fmt.Errorf("%w: %s", ErrConflict, strings.Join(conflicts, "; "))
 	}
 	if err := p.writeRecord(); err != nil {

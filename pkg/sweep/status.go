@@ -37,6 +37,7 @@ var States = []State{Done, Running, Pending, Failed, Conflict}
 
 // RunStatus is the state of one run.
 type RunStatus struct {
+	// Index is the run's position in the sweep, ID its id and State where it stands.
 	Index int    `json:"index"`
 	ID    string `json:"id"`
 	State State  `json:"state"`
@@ -142,6 +143,8 @@ func (p *Plan) runStatus(r *Planned) RunStatus {
 
 // Failure is the record of a failed attempt at a run (WORK/runs/ID-HASH/failure.json).
 type Failure struct {
+	// ID is the run's id, Hash its configuration hash, Error the error (one line) and Date
+	// when it happened (RFC 3339, UTC).
 	ID    string `json:"id"`
 	Hash  string `json:"config_hash"`
 	Error string `json:"error"`

@@ -28,7 +28,7 @@ var ErrInvalid = errors.New("invalid sweep")
 // ErrConflict is wrapped by the errors of Run and Status when finished results would be
 // overwritten: the output directory belongs to another sweep, or a run's result file holds
 // another configuration.
-var ErrConflict = errors.New("the results belong to something else")
+var ErrConflict = errors.New("conflict with finished results")
 
 // Sweep is the declaration of a list of training runs (see the package documentation for its
 // JSON form).
@@ -255,7 +255,7 @@ func (s *Sweep) validateRun(r *RunSpec, where string) error {
 	}
 	if r.Codename != "" {
 		if _, err := codename.Parse(r.Codename); err != nil {
-			return s.invalid("%s: codename %q: %v", where, r.Codename, err)
+			return s.invalid("%s: %v", where, err) // the error names the codename
 		}
 	}
 	if r.Config != nil && (r.Model != "" || r.Codename != "") {
