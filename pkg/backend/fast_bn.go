@@ -2,6 +2,7 @@ package backend
 
 import (
 	"math"
+	"slices"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/backends/shapeinference"
@@ -303,6 +304,41 @@ func (b *fastBuilder) BatchNormGradient(operand, scale, mean, variance, gradOutp
 	return outs[0], outs[1], outs[2], nil
 }
 
+// reduceSumOfProduct computes ReduceSum(Mul(Broadcast(a), Broadcast(b))) as a matrix product when the
+// broadcasts make it a contraction (GoMLX builds the gradients of dense layers this way; see
+// fuseMulSum), instead of materializing the broadcast product.
+func (b *fastBuilder) reduceSumOfProduct(n *fastNode, axes []int) (backends.Op, bool) {
+	if n.fx == nil || n.fx.op != "Mul" || len(axes) == 0 {
+		return nil, false
+	}
+	var operands [2]backends.Op
+	broadcast := false
+	for i, a := range n.fx.args {
+		operands[i] = a
+		if a.fx == nil || a.fx.op != "BroadcastInDim" || a.fx.inDims == nil {
+			continue
+		}
+		// The unbroadcast operand at the output's rank, with 1 on the broadcast axes.
+		dims := slices.Repeat([]int{1}, a.shape.Rank())
+		for j, axis := range a.fx.axes {
+			dims[axis] = a.fx.inDims[j]
+		}
+		src, err := b.Reshape(a.fx.args[0], dims...)
+		if err != nil {
+			return nil, false
+		}
+		operands[i], broadcast = src, true
+	}
+	if !broadcast {
+		return nil, false
+	}
+	op, ok := fuseMulSum(b, operands[0], operands[1], axes)
+	if ok {
+		mulSumFusedCount.Add(1)
+	}
+	return op, ok
+}
+
 // ReduceSum implements backends.Builder: for float32 over leading or trailing axes, a heavy op that
 // evaluates its operand's fused expression block by block and accumulates it (float64, per goroutine,
 // combined in a fixed order); otherwise the extended backend's ReduceSum.
@@ -323,6 +359,9 @@ func (b *fastBuilder) ReduceSum(x backends.Op, axes ...int) (backends.Op, error)
 	}
 	if n.shape.DType != dtypes.Float32 || n.shape.Size() < fuseMinSize {
 		return light()
+	}
+	if op, ok := b.reduceSumOfProduct(n, axes); ok {
+		return op, nil
 	}
 	r := n.shape.Rank()
 	if len(axes) == 0 { // The graph package's ReduceAllSum.

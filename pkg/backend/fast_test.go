@@ -321,3 +321,24 @@ func TestFastInPlaceUpdate(t *testing.T) {
 		}
 	}
 }
+
+// TestFastDenseGradient checks that the gradient of a dense layer (which GoMLX builds as a sum over a
+// broadcast product) runs as a matrix product on the fast backend, with the extended backend's values.
+func TestFastDenseGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	x := tensors.FromFlatDataAndDimensions(toF32(randFloats(rng, 64*50)), 64, 50)
+	w := tensors.FromFlatDataAndDimensions(toF32(randFloats(rng, 50*30)), 50, 30)
+	fn := func(x, w *Node) []*Node {
+		y := Tanh(Dot(x, w))
+		return Gradient(ReduceAllSum(Mul(y, y)), x, w)
+	}
+	before := MulSumFusions()
+	got := MustNewExec(testFast, fn).MustExec(x, w)
+	if MulSumFusions() == before {
+		t.Error("the gradient's sum of a broadcast product was not turned into a matrix product")
+	}
+	want := MustNewExec(testExtended, fn).MustExec(must1(x.LocalClone()), must1(w.LocalClone()))
+	for i := range want {
+		assertClose(t, fmt.Sprintf("gradient %d", i), got[i], toF64(tensors.MustCopyFlatData[float32](want[i])), 100)
+	}
+}
