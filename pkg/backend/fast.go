@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/pkg/errors"
 	"github.com/surrogo/surrogo/pkg/gemm"
+	"github.com/surrogo/surrogo/pkg/vec"
 )
 
 // FastBackendName is the name of the fast CPU backend in GoMLX's registry once Register has run, and the
@@ -42,9 +43,10 @@ type FastBackend struct {
 var _ backends.Backend = (*FastBackend)(nil)
 
 // NewFast creates the fast CPU backend. The config string is a comma-separated list of options:
-// "threads=N" (goroutines of the heavy kernels; default GOMAXPROCS), "kernel=avx512|avx2|generic" (force a
-// GEMM micro-kernel, see gemm.SetKernel; the default picks the best the CPU has), and every option of the
-// extended pure-Go backend (see NewExtendedGo), which runs the other ops.
+// "threads=N" (goroutines of the heavy kernels; default GOMAXPROCS), "kernel=avx512|avx2|generic" (force
+// the kernels of packages gemm and vec, for the whole process: see gemm.SetKernel and vec.SetKernel;
+// by default each picks the best the CPU has), and every option of the extended pure-Go backend (see
+// NewExtendedGo), which runs the other ops.
 func NewFast(config string) (*FastBackend, error) {
 	threads := runtime.GOMAXPROCS(0)
 	var rest []string
@@ -60,6 +62,9 @@ func NewFast(config string) (*FastBackend, error) {
 			threads = n
 		case "kernel":
 			if err := gemm.SetKernel(val); err != nil {
+				return nil, errors.WithMessagef(err, "backend %q: option %q", FastBackendName, opt)
+			}
+			if err := vec.SetKernel(val); err != nil {
 				return nil, errors.WithMessagef(err, "backend %q: option %q", FastBackendName, opt)
 			}
 		case "":
@@ -82,8 +87,8 @@ func (b *FastBackend) String() string { return FastBackendName }
 
 // Description implements backends.Backend: it names the GEMM kernel and the thread count.
 func (b *FastBackend) Description() string {
-	d := fmt.Sprintf("fast CPU: matrix products and convolutions on surrogo's %s GEMM with %d threads, "+
-		"other ops on SimpleGo extended by surrogo", gemm.Kernel(), b.threads)
+	d := fmt.Sprintf("fast CPU: matrix products and convolutions on surrogo's %s GEMM, fused element-wise "+
+		"ops on %s vector kernels, %d threads; other ops on SimpleGo extended by surrogo", gemm.Kernel(), vec.Kernel(), b.threads)
 	if b.config != "" {
 		d += fmt.Sprintf(", options %q", b.config)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gopjrt/dtypes"
 	"github.com/surrogo/surrogo/pkg/gemm"
+	"github.com/surrogo/surrogo/pkg/vec"
 )
 
 var testFast = mustFast("")
@@ -34,9 +35,12 @@ func heavySteps(t *testing.T, fn func()) int {
 
 // forEachKernel runs f once per GEMM kernel this CPU has.
 func forEachKernel(t *testing.T, f func(t *testing.T)) {
-	defer func() { _ = gemm.SetKernel("") }()
+	defer func() { _, _ = gemm.SetKernel(""), vec.SetKernel("") }()
 	for _, k := range []string{"generic", "avx2", "avx512"} {
 		if err := gemm.SetKernel(k); err != nil {
+			continue
+		}
+		if err := vec.SetKernel(k); err != nil {
 			continue
 		}
 		t.Run(k, f)
@@ -164,8 +168,7 @@ func TestFastGraphPlumbing(t *testing.T) {
 	}
 }
 
-// TestFastRegistration checks that Register adds the fast backend under its own name without touching
-// GoMLX's "go".
+// TestFastOptions checks the fast backend's configuration options.
 func TestFastOptions(t *testing.T) {
 	for _, tc := range []struct {
 		config  string
@@ -182,7 +185,7 @@ func TestFastOptions(t *testing.T) {
 			b.Finalize()
 		}
 	}
-	_ = gemm.SetKernel("")
+	_, _ = gemm.SetKernel(""), vec.SetKernel("")
 	var _ backends.Backend = testFast
 }
 

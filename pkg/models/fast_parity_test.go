@@ -14,6 +14,7 @@ import (
 	"github.com/surrogo/surrogo/pkg/backend"
 	"github.com/surrogo/surrogo/pkg/gemm"
 	"github.com/surrogo/surrogo/pkg/models"
+	"github.com/surrogo/surrogo/pkg/vec"
 )
 
 // TestFastBackendParity computes, for each model in training mode (batch statistics, dropout), the
@@ -121,7 +122,7 @@ func TestFastBackendParity(t *testing.T) {
 					config += ":kernel=" + kernel
 				}
 				fast := run(config, dtypes.Float32)
-				_ = gemm.SetKernel("")
+				_, _ = gemm.SetKernel(""), vec.SetKernel("")
 				compareToFloat64(t, config, fast, ext, ref)
 			}
 		})
