@@ -110,6 +110,10 @@ func TestSweepKillAndResume(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
 		delay := time.Duration(150+rng.IntN(950)) * time.Millisecond
+		if round == 0 {
+			// The first time, kill once the status shows the child running a run, by its pid.
+			delay = waitRunning(t, killed, cmd.Process.Pid, done)
+		}
 		select {
 		case err := <-done:
 			if err != nil {
@@ -173,6 +177,42 @@ func TestSweepKillAndResume(t *testing.T) {
 		time.Since(start).Round(time.Millisecond))
 }
 
+// waitRunning waits until the status of the sweep file shows a run held by the process pid and
+// returns how long it took; it fails the test if the process ends first or after 20 s.
+func waitRunning(t *testing.T, file string, pid int, done chan error) time.Duration {
+	t.Helper()
+	sw, err := sweep.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := sw.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for time.Since(start) < 20*time.Second {
+		st, err := p.Status(sweep.Shard{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range st.Runs {
+			if r.State == sweep.Running {
+				if r.PID != pid && r.PID != 0 {
+					t.Errorf("run %s: running in pid %d, want %d", r.ID, r.PID, pid)
+				}
+				return time.Since(start)
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the sweep ended (%v) before it was seen running", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	t.Fatal("the sweep was never seen running")
+	return 0
+}
+
 // withoutProvenance returns a result file without its provenance line.
 func withoutProvenance(t *testing.T, path string) string {
 	t.Helper()
@@ -212,7 +252,7 @@ func TestSweepShards(t *testing.T) {
 		t.Fatalf("shard 0/2: exit %d\n%s%s", code, out, stderr)
 	}
 	_, st, _ := runSweepCLI(t, "sweep", "status", file, "--shard", "1/2")
-	if !strings.Contains(st, "total 2: 0 done, 0 running, 2 pending") || strings.Contains(st, "s1") || strings.Contains(st, "s3") {
+	if !strings.Contains(st, "total 2: 0 done, 0 running, 2 pending") || strings.Contains(st, " s1 ") || strings.Contains(st, " s3 ") {
 		t.Errorf("status of shard 1/2:\n%s", st)
 	}
 	code, out, stderr = runSweepCLI(t, "sweep", "run", "--shard", "1/2", file, "--quiet")

@@ -319,3 +319,35 @@ func TestMaxTime(t *testing.T) {
 		t.Fatalf("continued: %v, %+v", err, sum)
 	}
 }
+
+// TestNewMachine: with only the committed results (the work directory with the checkpoints and
+// the generated data set is gone), a sweep trains only the runs without a result, regenerating
+// its data set.
+func TestNewMachine(t *testing.T) {
+	dir := t.TempDir()
+	sw := tinySweep(t, dir, "a", "b")
+	sw.Data = Data{Recipe: "2023", Seed: 1}
+	p, err := sw.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := tinyOptions(t)
+	opt.Shard = Shard{I: 0, N: 2}
+	if sum, err := p.Run(context.Background(), opt); err != nil || strings.Join(sum.Trained, ",") != "a" {
+		t.Fatalf("first machine: %v, %+v", err, sum)
+	}
+	before, _ := os.ReadFile(p.Runs[0].Result)
+	if err := os.RemoveAll(p.Work); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := p.Run(context.Background(), tinyOptions(t))
+	if err != nil || strings.Join(sum.Trained, ",") != "b" || strings.Join(sum.Skipped, ",") != "a" {
+		t.Fatalf("second machine: %v, %+v", err, sum)
+	}
+	if after, _ := os.ReadFile(p.Runs[0].Result); string(after) != string(before) {
+		t.Error("the committed result of a changed")
+	}
+	if _, err := os.Stat(filepath.Join(p.DataDir, "manifest.json")); err != nil {
+		t.Errorf("data set not regenerated: %v", err)
+	}
+}
