@@ -51,7 +51,8 @@ func (b *fastBuilder) Compile(outputs []backends.Op, shardings []*backends.Shard
 		e.lastUse[n.id] = math.MaxInt
 	}
 	b.compiled = true
-	for i, st := range b.steps {
+	e.steps = liveSteps(b.steps, e.outputs)
+	for i, st := range e.steps {
 		var ins []*fastNode
 		switch st := st.(type) {
 		case *fastSegment:
@@ -81,15 +82,60 @@ func (b *fastBuilder) Compile(outputs []backends.Op, shardings []*backends.Shard
 	for _, n := range e.outputs {
 		external[n.id] = true
 	}
-	for _, st := range b.steps {
+	for _, st := range e.steps {
 		if s, ok := st.(*fastSegment); ok {
 			for _, n := range s.imports {
 				external[n.id] = true
 			}
 		}
 	}
-	e.plan = newArenaPlan(b.steps, e.lastUse, external)
+	e.plan = newArenaPlan(e.steps, e.lastUse, external)
 	return e, nil
+}
+
+// liveSteps returns the steps that contribute to the outputs, dropping the others (e.g. the gradient
+// with respect to a network's input, which the graph package builds along with the weights'), and
+// trims the exports of light segments to the values something reads.
+func liveSteps(steps []any, outputs []*fastNode) []any {
+	needed := map[*fastNode]bool{}
+	for _, n := range outputs {
+		needed[n] = true
+	}
+	live := make([]bool, len(steps))
+	for i := len(steps) - 1; i >= 0; i-- {
+		switch st := steps[i].(type) {
+		case *fastHeavy:
+			for _, o := range st.outputs {
+				live[i] = live[i] || needed[o]
+			}
+			if live[i] {
+				for _, in := range st.inputs {
+					needed[in] = true
+				}
+			}
+		case *fastSegment:
+			var keep []*fastNode
+			for _, x := range st.exports {
+				if needed[x] {
+					keep = append(keep, x)
+				}
+			}
+			st.exports = keep
+			if len(keep) > 0 {
+				live[i] = true
+				for _, in := range st.imports {
+					needed[in] = true
+				}
+			}
+		}
+	}
+	var out []any
+	for i, st := range steps {
+		if live[i] {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 // Finalize implements backends.Executable.
