@@ -386,3 +386,100 @@ func TestBrowserRunsNotebook(t *testing.T) {
 		t.Logf("broken kernel: %v", err)
 	}
 }
+
+// TestBrowserExplore opens notebooks/explore.ipynb in headless Chromium, runs it at the smoke
+// scale (training a small model into .cache/explore/smoke when no run is found), waits for the
+// first view, moves the number-of-sources slider from the page, and checks that the view is
+// redrawn for the new value, with its image, within a few seconds.
+func TestBrowserExplore(t *testing.T) {
+	if os.Getenv("SURROGO_SKIP_NOTEBOOKS") == "1" {
+		t.Skip("SURROGO_SKIP_NOTEBOOKS=1")
+	}
+	if _, err := exec.LookPath("jupyter-notebook"); err != nil {
+		t.Fatalf("no jupyter-notebook: run `make setup` (or set SURROGO_SKIP_NOTEBOOKS=1 to skip notebook tests)")
+	}
+	chromium := requireChromium(t)
+	root := repoRoot(t)
+	checkKernelSpec(t, root)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	url := jupyterServer(t, ctx, root, filepath.Join(root, "notebooks"), "SURROGO_SCALE=smoke", "SURROGO_FIGURES_DIR="+t.TempDir())
+	base, token, _ := strings.Cut(url, "/?token=")
+	b, err := startBrowser(ctx, chromium, t.TempDir(), 1280, 1600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.close()
+	if err := b.navigate(base + "/notebooks/explore.ipynb?token=" + token); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitKernel(b, 40*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = b.eval(`(() => { Jupyter.notebook.kernel.interrupt(); return true; })()`, nil) }()
+	if err := b.eval(jsRunAll, nil); err != nil {
+		t.Fatal(err)
+	}
+	// view returns the status line of the view and whether its image has loaded.
+	type view struct {
+		Status string `json:"status"`
+		Image  bool   `json:"image"`
+		Errors string `json:"errors"`
+	}
+	const jsView = `(() => {
+		const s = document.querySelector('.surrogo-explore-status');
+		const img = document.querySelector('.surrogo-explore img');
+		const errs = Jupyter.notebook.get_cells().flatMap(c => (c.output_area ? c.output_area.outputs : [])
+			.filter(o => o.output_type === 'error' || (o.name === 'stderr' && /panic: |exit status [1-9]/.test(o.text || '')))
+			.map(o => (o.ename || '') + ' ' + (o.evalue || '') + (o.text || '')));
+		return {status: s ? s.textContent : '', image: !!(img && img.complete && img.naturalWidth > 0), errors: errs.join('\n')};
+	})()`
+	wait := func(want string, timeout time.Duration) (view, error) {
+		var v view
+		for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if err := b.eval(jsView, &v); err != nil {
+				return v, err
+			}
+			if v.Errors != "" {
+				return v, fmt.Errorf("the notebook failed: %s", v.Errors)
+			}
+			if strings.Contains(v.Status, want) && v.Image {
+				return v, nil
+			}
+		}
+		return v, fmt.Errorf("no view with %q and an image in %s (status %q)", want, timeout, v.Status)
+	}
+	artifacts := filepath.Join(os.TempDir(), "surrogo-browser-test")
+	shot := func(name string) {
+		_ = b.eval(`(() => { const i = document.querySelector('.surrogo-explore'); if (i) i.scrollIntoView(); return true; })()`, nil)
+		if png, err := b.screenshot(); err == nil && os.MkdirAll(artifacts, 0o755) == nil {
+			path := filepath.Join(artifacts, name)
+			if os.WriteFile(path, png, 0o644) == nil {
+				t.Logf("screenshot: %s", path)
+			}
+		}
+	}
+	start := time.Now()
+	v, err := wait("sources=10 ", 150*time.Second)
+	if err != nil {
+		shot("explore-failed.png")
+		t.Fatal(err)
+	}
+	t.Logf("first view after %.1f s: %s", time.Since(start).Seconds(), v.Status)
+	// The scripted widget change: the first slider (number of sources) to 3.
+	start = time.Now()
+	if err := b.eval(`(() => { const s = document.querySelector('input[type=range]'); s.value = 3;
+		s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change')); return true; })()`, nil); err != nil {
+		t.Fatal(err)
+	}
+	v, err = wait("sources=3 ", 10*time.Second)
+	shot("explore.png")
+	if err != nil {
+		t.Fatalf("after moving the slider: %v", err)
+	}
+	took := time.Since(start)
+	t.Logf("redrawn in %.2f s: %s", took.Seconds(), v.Status)
+	if took > 3*time.Second {
+		t.Errorf("redrawing took %.1f s, want a second or two", took.Seconds())
+	}
+}
