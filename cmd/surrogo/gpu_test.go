@@ -53,7 +53,10 @@ func captureGPU(t *testing.T, probe backend.CUDAProbe, start func() (string, err
 // TestGPUCommand checks what `surrogo gpu` says on machines without CUDA: nothing at all, a JAX
 // plugin not linked yet, and everything linked but a backend that does not start.
 func TestGPUCommand(t *testing.T) {
-	noStart := func() (string, error) { t.Fatal("the backend was started although the set-up is not ready"); return "", nil }
+	noStart := func() (string, error) {
+		t.Fatal("the backend was started although the set-up is not ready")
+		return "", nil
+	}
 
 	// This machine as it is (no GPU is lent to the tests): not ready, exit status 1, says why.
 	var buf bytes.Buffer
