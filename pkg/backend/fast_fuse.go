@@ -29,7 +29,7 @@ const (
 	// fuseBlock is the number of elements evaluated at a time per register.
 	fuseBlock = 1024
 	// fuseMinSize is the smallest output that runs as a fused heavy step; smaller ones are light ops.
-	fuseMinSize = 4096
+	fuseMinSize = 1
 	// fuseParallelSize is the smallest output evaluated with more than one thread.
 	fuseParallelSize = 1 << 15
 )
@@ -171,6 +171,9 @@ func (b *fastBuilder) fuseBinaryOp(name string, lhs, rhs backends.Op, light func
 		out, err = shapeinference.BinaryOp(fuseBinary[name], l.shape, r.shape)
 	}
 	args := []*fastNode{l, r}
+	if err == nil {
+		err = b.materializeScalars(out, args)
+	}
 	if err != nil || !b.broadcastArgs(out, args) || !elementwiseArgs(out, args...) {
 		return light(lhs, rhs)
 	}
@@ -196,6 +199,9 @@ func (b *fastBuilder) Where(condition, onTrue, onFalse backends.Op) (backends.Op
 	}
 	out, err := shapeinference.WhereOp(c.shape, t.shape, f.shape)
 	args := []*fastNode{c, t, f}
+	if err == nil {
+		err = b.materializeScalars(out, args)
+	}
 	if err != nil || !b.broadcastArgs(out, args) || !elementwiseArgs(out, args...) {
 		return b.lightWhere(condition, onTrue, onFalse)
 	}
@@ -254,6 +260,20 @@ func (b *fastBuilder) BroadcastInDim(x backends.Op, outputShape shapes.Shape, br
 		}
 	}
 	return b.newFused(outputShape.Clone(), fx), nil
+}
+
+// materializeScalars gives a value to the computed single-element float32 operands of an element-wise op
+// with a larger output (a learning rate times a bias correction, say), so that the expression reads them
+// as scalars.
+func (b *fastBuilder) materializeScalars(out shapes.Shape, args []*fastNode) error {
+	for _, a := range args {
+		if a.fx != nil && a.shape.Size() == 1 && out.Size() != 1 && a.shape.DType == dtypes.Float32 {
+			if err := b.materialize(a); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // implicitBroadcast returns a fusible node reading leaf n broadcast to out's dimensions (same rank,

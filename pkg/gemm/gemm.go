@@ -183,6 +183,13 @@ func Mul(c, a, b Matrix, opt Options) {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
+	if n == 1 {
+		av := toView(a)
+		if runs := gemvRuns(&av, k); runs != nil {
+			mulVec(toView(c), av, toView(b), m, k, runs, opt.Accumulate, threads)
+			return
+		}
+	}
 	kern := currentKernel()
 	kd := kern.choose(n)
 	mulParallel(kd, toView(c), toView(a), toView(b), m, n, k, opt.Accumulate, threads)

@@ -443,3 +443,20 @@ func TestZeroStrides(t *testing.T) {
 		}
 	})
 }
+
+// TestSingleColumn covers the dot-product path of one-column products (mulVec) with every layout of A
+// and B, long runs (rowMajor, im2col tables), accumulation and threads.
+func TestSingleColumn(t *testing.T) {
+	seed := uint64(500)
+	for _, m := range []int{1, 5, 36, 300} {
+		for _, k := range []int{16, 100, 1000, 5000} {
+			for la := range nLayouts {
+				for _, acc := range []bool{false, true} {
+					seed++
+					runCase(t, mulCase{m: m, n: 1, k: k, la: la, lb: layout(seed % uint64(nLayouts)),
+						lc: cLayouts[seed%3], acc: acc, threads: 1 + int(seed%2)}, seed)
+				}
+			}
+		}
+	}
+}

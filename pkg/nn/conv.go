@@ -187,21 +187,26 @@ func conv2D(x, w *Node, stride int, padding Padding) *Node {
 	return Convolve(x, w).StridePerAxis(stride, stride).PaddingPerDim(pads).Done()
 }
 
-// flip2D reverses the two spatial axes of a kernel [kh, kw, Cin, Cout] with Slices and a Concatenate
-// (differentiable; graph.Reverse has no gradient in GoMLX v0.25).
+// flip2D reverses the two spatial axes of a kernel [kh, kw, Cin, Cout]. graph.Reverse has no gradient in
+// GoMLX v0.25, so the gradient is supplied: the result is Reverse(w) + (w - w), where only the second
+// term carries a gradient, and a custom gradient on the sum reverses it. The value is exactly Reverse(w)
+// (w - w is 0 for every finite w); forward and backward are each one pass over the kernel, where the
+// earlier Slices and Concatenate took several (and their gradient, Pads and sums, more).
 func flip2D(w *Node) *Node {
+	var axes []int
 	for axis := range 2 {
-		n := w.Shape().Dimensions[axis]
-		if n <= 1 {
-			continue
+		if w.Shape().Dimensions[axis] > 1 {
+			axes = append(axes, axis)
 		}
-		parts := make([]*Node, n)
-		for i := range n {
-			parts[i] = SliceAxis(w, axis, AxisElem(n-1-i))
-		}
-		w = Concatenate(parts, axis)
 	}
-	return w
+	if len(axes) == 0 {
+		return w
+	}
+	flipped := Reverse(StopGradient(w), axes...)
+	carrier := Sub(w, StopGradient(w)) // Zero, with the identity as its gradient.
+	return IdentityWithCustomGradient(Add(flipped, carrier), func(_, v *Node) *Node {
+		return Reverse(v, axes...)
+	})
 }
 
 // convTranspose2D computes PyTorch's conv_transpose2d(x, w, stride, pad) in channels-last layout, with
