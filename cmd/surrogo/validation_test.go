@@ -200,7 +200,14 @@ func TestBadInputs(t *testing.T) {
 		{args: []string{"notebooks", "table", "extra"}, want: "unexpected"},
 		{args: []string{"sweep", "run", filepath.Join(tmp, "missing.json")}, want: "missing.json"}, // more in sweep_test.go
 		{args: []string{"sweep", "status", file}, want: "a-file"},
+		{args: []string{"predict", "--config", file, "--out", aDir}, want: "--run"},
+		{args: []string{"predict", "--run", filepath.Join(tmp, "missing"), "--config", file, "--out", aDir}, want: "--run"},
+		{args: []string{"predict", "--run", runDir, "--config", filepath.Join(tmp, "missing.json"), "--out", aDir}, want: "--config"},
+		{args: []string{"predict", "--run", runDir, "--config", file, "--out", aDir, "--checkpoint", "worst"}, want: "--checkpoint"},
+		{args: []string{"gpu", "extra"}, want: "unexpected"},
+		{args: []string{"gpu", "--bogus"}, want: "-bogus"},
 		{args: []string{"bench", "train", "--bogus"}, want: "-bogus"},
+		{args: []string{"bench", "train", "--profile", "-1"}, want: "--profile"},
 		{args: []string{"bench", "infer", "--bogus"}, want: "-bogus"},
 	}
 	covered := map[string]bool{}

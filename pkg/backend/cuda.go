@@ -20,7 +20,8 @@ const PJRTPluginPathEnv = "PJRT_PLUGIN_LIBRARY_PATH"
 // /usr/local/lib/gomlx/pjrt and the system library directories), and the plugin finds the NVIDIA
 // libraries (cuDNN, cuBLAS, ...) in a folder named nvidia/ one level above the plugin's folder. JAX's
 // CUDA wheel ships such a plugin as site-packages/jax_plugins/xla_cuda<N>/xla_cuda_plugin.so with the
-// libraries in site-packages/nvidia/; the script ../shared/gpu/pjrt-env.sh links both into /tmp/pjrt.
+// libraries in site-packages/nvidia/; the repository's scripts/pjrt-env.sh links both into a folder and
+// sets the variables (see also `surrogo gpu`).
 type CUDAReport struct {
 	// Plugin is the path of a pjrt_c_api_cuda_plugin.so that gopjrt will find ("" if none).
 	Plugin string
@@ -82,7 +83,7 @@ func (r CUDAReport) Fix() string {
 	return fmt.Sprintf("mkdir -p /tmp/pjrt/lib && ln -sf %s /tmp/pjrt/lib/pjrt_c_api_cuda_plugin.so && "+
 		"ln -sfn %s /tmp/pjrt/nvidia && export %s=/tmp/pjrt/lib "+
 		"LD_LIBRARY_PATH=$(find %s -name 'lib*.so*' -printf '%%h\\n' | sort -u | tr '\\n' ':')$LD_LIBRARY_PATH "+
-		"(or: source ../shared/gpu/pjrt-env.sh)",
+		"(or, from the repository: source scripts/pjrt-env.sh)",
 		r.JAXPlugins[0], r.JAXNVIDIALibs, PJRTPluginPathEnv, r.JAXNVIDIALibs)
 }
 
