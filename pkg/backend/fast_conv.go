@@ -66,22 +66,21 @@ func (b *fastBuilder) ConvGeneral(inputOp, kernelOp backends.Op, axes backends.C
 }
 
 // fastConvPlan holds what a heavy convolution precomputes at build time.
+//
+// The padded image P holds the input with its spatial axes padded (and dilated), in the input's own
+// axis order, so that making it is a copy of contiguous runs; the im2col matrix reads it through offset
+// tables whatever the order. For a single output channel (a matrix-vector product, computed as dot
+// products over contiguous runs of columns; see gemm) P is laid out [batch, spatial..., channels]
+// instead, which makes the columns (kernel position, channel) of the kernel-gradient convolution
+// contiguous runs.
 type fastConvPlan struct {
 	d int
-	// Input: dims and strides (row-major) of the operand, and its axes.
-	inStrides              []int
-	inBatchDim, inChannels int
-	inBatchStride          int
-	inChanStride           int
-	inSpatialDims          []int
-	inSpatialStrides       []int
-	// Padded image [batch, padded spatial..., channels]: dims, strides and where input element x_d lands
-	// (x_d*inputDilation + low padding, possibly outside when the padding is negative).
-	padDims    []int
-	padStrides []int
-	padSize    int
-	lowPad     []int
-	inDil      []int
+	// Per axis of P (in P's order): the input's dimension and stride, P's dimension and stride, where
+	// input index i lands (i*dil + low; outside when the padding is negative), and whether a block of
+	// that axis and the deeper ones is contiguous in both (copied at once).
+	inDims, inSt, pDims, pSt, low, dil []int
+	contig                             []bool
+	padSize                            int
 	// GEMM operands and output.
 	aRows, aCols axesIndex // im2col rows (batch, output position) and columns (kernel position, channel)
 	bRows, bCols axesIndex // kernel rows (kernel position, input channel) and columns (output channel)
@@ -93,23 +92,53 @@ type fastConvPlan struct {
 func newFastConvPlan(p *convParams) *fastConvPlan {
 	d := p.spatialRank
 	in, ks, out := p.inputShape.Dimensions, p.kernelShape.Dimensions, p.outputShape.Dimensions
-	f := &fastConvPlan{d: d, inStrides: rowMajorStrides(in), lowPad: make([]int, d), inDil: p.inputDilations}
-	f.inBatchDim, f.inChannels = in[p.inputBatchAxis], in[p.inputChannelsAxis]
-	f.inBatchStride, f.inChanStride = f.inStrides[p.inputBatchAxis], f.inStrides[p.inputChannelsAxis]
-	f.padDims = []int{f.inBatchDim}
-	for i, a := range p.inputSpatialAxes {
-		f.inSpatialDims = append(f.inSpatialDims, in[a])
-		f.inSpatialStrides = append(f.inSpatialStrides, f.inStrides[a])
-		dilated := (in[a]-1)*p.inputDilations[i] + 1
-		f.padDims = append(f.padDims, max(dilated+p.paddings[i][0]+p.paddings[i][1], 0))
-		f.lowPad[i] = p.paddings[i][0]
+	r := len(in)
+	f := &fastConvPlan{d: d}
+	inStrides := rowMajorStrides(in)
+	order := make([]int, r)
+	for a := range r {
+		order[a] = a
 	}
-	f.padDims = append(f.padDims, f.inChannels)
-	f.padStrides = rowMajorStrides(f.padDims)
-	f.padSize = prod(f.padDims)
+	if ks[p.kernelOutChannelsAx] == 1 {
+		order = append(append([]int{p.inputBatchAxis}, p.inputSpatialAxes...), p.inputChannelsAxis)
+	}
+	spatialIndex := map[int]int{}
+	for i, a := range p.inputSpatialAxes {
+		spatialIndex[a] = i
+	}
+	pos := make([]int, r) // pos[input axis] = its index in P
+	for k, a := range order {
+		pos[a] = k
+		f.inDims = append(f.inDims, in[a])
+		f.inSt = append(f.inSt, inStrides[a])
+		if i, ok := spatialIndex[a]; ok {
+			dilated := (in[a]-1)*p.inputDilations[i] + 1
+			f.pDims = append(f.pDims, max(dilated+p.paddings[i][0]+p.paddings[i][1], 0))
+			f.low = append(f.low, p.paddings[i][0])
+			f.dil = append(f.dil, p.inputDilations[i])
+		} else {
+			f.pDims = append(f.pDims, in[a])
+			f.low = append(f.low, 0)
+			f.dil = append(f.dil, 1)
+		}
+	}
+	f.pSt = rowMajorStrides(f.pDims)
+	f.padSize = prod(f.pDims)
+	f.contig = make([]bool, r)
+	deeperSame := true // axes deeper than k: same dimensions and strides in the input and in P
+	for k := r - 1; k >= 0; k-- {
+		f.contig[k] = deeperSame && f.dil[k] == 1 && f.inSt[k] == f.pSt[k]
+		deeperSame = deeperSame && f.pDims[k] == f.inDims[k] && f.inSt[k] == f.pSt[k]
+	}
+	sB, sC := f.pSt[pos[p.inputBatchAxis]], f.pSt[pos[p.inputChannelsAxis]]
+	sS := make([]int, d)
+	for i, a := range p.inputSpatialAxes {
+		sS[i] = f.pSt[pos[a]]
+	}
+	nBatch, nChan := in[p.inputBatchAxis], in[p.inputChannelsAxis]
 
 	// im2col rows: (batch, output position...), offset of the window's origin.
-	rows := make([]int, 0, f.inBatchDim*p.numOutputPositions)
+	rows := make([]int, 0, nBatch*p.numOutputPositions)
 	var rec func(k, off int)
 	rec = func(k, off int) {
 		if k == d {
@@ -117,25 +146,25 @@ func newFastConvPlan(p *convParams) *fastConvPlan {
 			return
 		}
 		for o := range p.outputSpatialDims[k] {
-			rec(k+1, off+o*p.strides[k]*f.padStrides[1+k])
+			rec(k+1, off+o*p.strides[k]*sS[k])
 		}
 	}
-	for bi := range f.inBatchDim {
-		rec(0, bi*f.padStrides[0])
+	for bi := range nBatch {
+		rec(0, bi*sB)
 	}
 	f.aRows = axesIndex{size: len(rows), table: rows}
 	// im2col columns: (kernel position..., input channel).
-	cols := make([]int, 0, p.numKernelPositions*f.inChannels)
+	cols := make([]int, 0, p.numKernelPositions*nChan)
 	var recK func(k, off int)
 	recK = func(k, off int) {
 		if k == d {
-			for c := range f.inChannels {
-				cols = append(cols, off+c)
+			for c := range nChan {
+				cols = append(cols, off+c*sC)
 			}
 			return
 		}
 		for i := range p.kernelSpatialDims[k] {
-			recK(k+1, off+i*p.kernelDilations[k]*f.padStrides[1+k])
+			recK(k+1, off+i*p.kernelDilations[k]*sS[k])
 		}
 	}
 	recK(0, 0)
@@ -165,48 +194,91 @@ func isProgression(xs []int) bool {
 	return true
 }
 
-// pad writes the zero-padded, dilated image of x into dst (f.padSize elements).
+// pad writes the zero-padded, dilated image of x into dst (f.padSize elements), in parallel over the
+// first axis.
 func (f *fastConvPlan) pad(dst, x []float32, threads int) {
 	clear(dst)
-	d := f.d
-	// Outer loop over batch and the leading spatial axes, inner copy along the last spatial axis and the
-	// channels; parallel over the batch.
-	parallelRange(f.inBatchDim, threads, func(lo, hi int) {
-		idx := make([]int, d)
-		for bi := lo; bi < hi; bi++ {
-			f.padRec(dst, x, 0, bi*f.inBatchStride, bi*f.padStrides[0], idx)
+	if f.transposed2D() {
+		f.padTransposed2D(dst, x, threads)
+		return
+	}
+	if f.contig[0] {
+		f.padRec(dst, x, 0, 0, 0)
+		return
+	}
+	parallelRange(f.inDims[0], threadsFor(f.padSize, threads), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if p := i*f.dil[0] + f.low[0]; p >= 0 && p < f.pDims[0] {
+				f.padRec(dst, x, 1, i*f.inSt[0], p*f.pSt[0])
+			}
 		}
 	})
 }
 
-func (f *fastConvPlan) padRec(dst, x []float32, k, src, dstOff int, idx []int) {
-	if k == f.d {
-		c, cs := f.inChannels, f.inChanStride
-		if cs == 1 {
-			copy(dst[dstOff:dstOff+c], x[src:src+c])
+// transposed2D reports whether P's first axis is the input's contiguous one and its last axis is not
+// (the [batch, spatial, channels] image of an [N, H, W, C] input whose batch and channel roles are
+// exchanged, as in a kernel gradient), with 2 undilated spatial axes.
+func (f *fastConvPlan) transposed2D() bool {
+	return len(f.inDims) == 4 && f.inSt[0] == 1 && f.inSt[3] != 1 && f.dil[1] == 1 && f.dil[2] == 1 &&
+		f.low[0] == 0 && f.low[3] == 0
+}
+
+// padTransposed2D is pad for transposed2D: tiles of 16 pixels of a row are moved at once, so that
+// reads run along the input's contiguous axis and writes fill whole cache lines of P.
+func (f *fastConvPlan) padTransposed2D(dst, x []float32, threads int) {
+	const tile = 16
+	c0, b3 := f.inDims[0], f.inDims[3]
+	hLo, hHi := max(0, -f.low[1]), min(f.inDims[1], f.pDims[1]-f.low[1])
+	wLo, wHi := max(0, -f.low[2]), min(f.inDims[2], f.pDims[2]-f.low[2])
+	if hLo >= hHi || wLo >= wHi {
+		return
+	}
+	parallelRange(hHi-hLo, threadsFor(f.padSize, threads), func(lo, hi int) {
+		for h := hLo + lo; h < hLo+hi; h++ {
+			for w0 := wLo; w0 < wHi; w0 += tile {
+				wn := min(tile, wHi-w0)
+				for b := range b3 {
+					src := b*f.inSt[3] + h*f.inSt[1] + w0*f.inSt[2]
+					dbase := (h+f.low[1])*f.pSt[1] + (w0+f.low[2])*f.pSt[2] + b*f.pSt[3]
+					for w := range wn {
+						row := x[src+w*f.inSt[2] : src+w*f.inSt[2]+c0]
+						d := dbase + w*f.pSt[2]
+						for c, v := range row {
+							dst[c*f.pSt[0]+d] = v
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// padRec copies axis k and the deeper ones of the block of x at src into dst at dstOff.
+func (f *fastConvPlan) padRec(dst, x []float32, k, src, dstOff int) {
+	n, inSt, pSt, dil, low, pdim := f.inDims[k], f.inSt[k], f.pSt[k], f.dil[k], f.low[k], f.pDims[k]
+	lo, hi := 0, n // Input indices that land inside (for dil == 1).
+	if dil == 1 {
+		lo, hi = max(0, -low), min(n, pdim-low)
+		if lo >= hi {
 			return
 		}
-		for ci := range c {
-			dst[dstOff+ci] = x[src+ci*cs]
-		}
-		return
 	}
-	n, st, pst, dil, low, pdim := f.inSpatialDims[k], f.inSpatialStrides[k], f.padStrides[1+k], f.inDil[k], f.lowPad[k], f.padDims[1+k]
-	if k == f.d-1 && dil == 1 && f.inChanStride == 1 && st == f.inChannels {
-		// The last spatial axis and the channels are one contiguous run on both sides.
-		lo, hi := max(0, -low), min(n, pdim-low) // Input positions that land inside.
-		if lo < hi {
-			c := f.inChannels
-			copy(dst[dstOff+(lo+low)*pst:dstOff+(hi+low)*pst], x[src+lo*st:src+lo*st+(hi-lo)*c])
+	switch {
+	case f.contig[k]:
+		// This axis and the deeper ones are one contiguous run on both sides.
+		copy(dst[dstOff+(lo+low)*pSt:dstOff+(hi+low)*pSt], x[src+lo*inSt:src+hi*inSt])
+	case k == len(f.inDims)-1:
+		for i := lo; i < hi; i++ {
+			if p := i*dil + low; p >= 0 && p < pdim {
+				dst[dstOff+p*pSt] = x[src+i*inSt]
+			}
 		}
-		return
-	}
-	for i := range n {
-		pos := i*dil + low
-		if pos < 0 || pos >= pdim {
-			continue
+	default:
+		for i := lo; i < hi; i++ {
+			if p := i*dil + low; p >= 0 && p < pdim {
+				f.padRec(dst, x, k+1, src+i*inSt, dstOff+p*pSt)
+			}
 		}
-		f.padRec(dst, x, k+1, src+i*st, dstOff+pos*pst, idx)
 	}
 }
 

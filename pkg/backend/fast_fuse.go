@@ -331,13 +331,14 @@ func (b *fastBuilder) Reshape(x backends.Op, dimensions ...int) (backends.Op, er
 	return b.newFused(out, &fusedExpr{op: "Reshape", args: []*fastNode{n}, axes: slices.Clone(dimensions)}), nil
 }
 
-// Identity implements backends.Builder (fused for a fusible node).
+// Identity implements backends.Builder: for float32, an alias of its operand (no copy; the graph
+// package emits it for StopGradient).
 func (b *fastBuilder) Identity(x backends.Op) (backends.Op, error) {
 	n, err := b.node(x)
 	if err != nil {
 		return nil, err
 	}
-	if n.fx == nil {
+	if n.shape.DType != dtypes.Float32 {
 		return b.lightIdentity(x)
 	}
 	return b.newFused(n.shape, &fusedExpr{op: "Identity", args: []*fastNode{n}}), nil
