@@ -15,6 +15,7 @@ import (
 	"github.com/surrogo/surrogo/pkg/dataset"
 	"github.com/surrogo/surrogo/pkg/datastore"
 	"github.com/surrogo/surrogo/pkg/figures"
+	"github.com/surrogo/surrogo/pkg/metrics"
 	"github.com/surrogo/surrogo/pkg/models"
 	"github.com/surrogo/surrogo/pkg/plots"
 	"github.com/surrogo/surrogo/pkg/scale"
@@ -106,13 +107,9 @@ type NMinCase struct {
 	NMinApprox float64            `json:"n_min_approx"`
 }
 
-// nMin is Eq. (4): (M + E/delta) / (1 − epsilon/delta), +Inf when the surrogate is not faster.
-func nMin(m int, e, delta, eps float64) float64 {
-	if eps >= delta {
-		return math.Inf(1)
-	}
-	return (float64(m) + e/delta) / (1 - eps/delta)
-}
+// nMin is Eq. (4), metrics.BreakEven: (M + E/delta) / (1 − epsilon/delta), +Inf when the
+// surrogate is not faster.
+func nMin(m int, e, delta, eps float64) float64 { return metrics.BreakEven(float64(m), e, delta, eps) }
 
 // speedupSizes returns the number of timed solves, the inference repetitions, the batch sizes
 // (the trained network and the scale-width architecture at 1 and large, the paper-size network
