@@ -1,6 +1,8 @@
 package backend
 
 import (
+	"slices"
+
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gopjrt/dtypes"
 	"github.com/surrogo/surrogo/pkg/gemm"
@@ -136,52 +138,78 @@ func newFastConvPlan(p *convParams) *fastConvPlan {
 		sS[i] = f.pSt[pos[a]]
 	}
 	nBatch, nChan := in[p.inputBatchAxis], in[p.inputChannelsAxis]
+	kst, ost := rowMajorStrides(ks), rowMajorStrides(out)
 
-	// im2col rows: (batch, output position...), offset of the window's origin.
-	rows := make([]int, 0, nBatch*p.numOutputPositions)
-	var rec func(k, off int)
-	rec = func(k, off int) {
-		if k == d {
-			rows = append(rows, off)
-			return
-		}
-		for o := range p.outputSpatialDims[k] {
-			rec(k+1, off+o*p.strides[k]*sS[k])
-		}
+	// The product's rows are (batch, output position...) and its contraction (kernel position...,
+	// input channel); each is enumerated with its components ordered by their stride in P, largest
+	// first, so that neighbouring rows (and neighbouring columns of the im2col matrix) are close in
+	// memory: the channels innermost for an ordinary convolution, outermost for a kernel gradient
+	// (whose "channels" are the batch).
+	rowComps := []convComp{{dim: nBatch, p: sB, other: ost[p.axes.OutputBatch]}}
+	for k := range d {
+		rowComps = append(rowComps, convComp{dim: p.outputSpatialDims[k], p: p.strides[k] * sS[k], other: ost[p.axes.OutputSpatial[k]]})
 	}
-	for bi := range nBatch {
-		rec(0, bi*sB)
+	colComps := []convComp{}
+	for k := range d {
+		colComps = append(colComps, convComp{dim: p.kernelSpatialDims[k], p: p.kernelDilations[k] * sS[k], other: kst[p.kernelSpatialAxes[k]]})
 	}
-	f.aRows = axesIndex{size: len(rows), table: rows}
-	// im2col columns: (kernel position..., input channel).
-	cols := make([]int, 0, p.numKernelPositions*nChan)
-	var recK func(k, off int)
-	recK = func(k, off int) {
-		if k == d {
-			for c := range nChan {
-				cols = append(cols, off+c*sC)
-			}
-			return
-		}
-		for i := range p.kernelSpatialDims[k] {
-			recK(k+1, off+i*p.kernelDilations[k]*sS[k])
-		}
-	}
-	recK(0, 0)
-	f.aCols = axesIndex{size: len(cols), table: cols}
-	if isProgression(cols) {
-		f.aCols = axesIndex{size: len(cols), stride: 1}
-	}
-	// Kernel rows (kernel position..., input channel) and columns (output channel).
-	kst := rowMajorStrides(ks)
-	f.bRows = newAxesIndex(ks, kst, append(append([]int{}, p.kernelSpatialAxes...), p.kernelInChannelsAxis))
+	colComps = append(colComps, convComp{dim: nChan, p: sC, other: kst[p.kernelInChannelsAxis]})
+	sortComps(rowComps)
+	sortComps(colComps)
+	f.aRows = tableIndex(compOffsets(rowComps, false))
+	f.cRows = tableIndex(compOffsets(rowComps, true))
+	f.aCols = tableIndex(compOffsets(colComps, false))
+	f.bRows = tableIndex(compOffsets(colComps, true))
 	f.bCols = newAxesIndex(ks, kst, []int{p.kernelOutChannelsAx})
-	// Output rows (batch, output position...) and channel stride.
-	ost := rowMajorStrides(out)
-	f.cRows = newAxesIndex(out, ost, append([]int{p.axes.OutputBatch}, p.axes.OutputSpatial...))
 	f.cColStride = ost[p.axes.OutputChannels]
 	f.m, f.n, f.k = f.aRows.size, f.bCols.size, f.aCols.size
 	return f
+}
+
+// convComp is one component of the rows or columns of a convolution's product: its size, its stride in
+// the padded image P, and its stride in the other operand (the output for rows, the kernel for columns).
+type convComp struct{ dim, p, other int }
+
+// sortComps orders components by their stride in P, largest first (stable).
+func sortComps(cs []convComp) {
+	slices.SortStableFunc(cs, func(a, b convComp) int { return b.p - a.p })
+}
+
+// compOffsets enumerates the components row-major (the first varies slowest) and returns the offset of
+// each combination in P, or in the other operand if other.
+func compOffsets(cs []convComp, other bool) []int {
+	offs := []int{0}
+	for _, c := range cs {
+		st := c.p
+		if other {
+			st = c.other
+		}
+		next := make([]int, 0, len(offs)*c.dim)
+		for _, o := range offs {
+			for i := range c.dim {
+				next = append(next, o+i*st)
+			}
+		}
+		offs = next
+	}
+	return offs
+}
+
+// tableIndex returns the axesIndex of an offset table: a stride when the offsets are evenly spaced.
+func tableIndex(offs []int) axesIndex {
+	if len(offs) <= 1 {
+		return axesIndex{size: len(offs)}
+	}
+	st := offs[1] - offs[0]
+	for i, o := range offs {
+		if o != offs[0]+i*st {
+			return axesIndex{size: len(offs), table: offs}
+		}
+	}
+	if offs[0] != 0 {
+		return axesIndex{size: len(offs), table: offs}
+	}
+	return axesIndex{size: len(offs), stride: st}
 }
 
 // isProgression reports whether xs is 0, 1, 2, ...

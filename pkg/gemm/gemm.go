@@ -183,7 +183,7 @@ func Mul(c, a, b Matrix, opt Options) {
 	if threads <= 0 {
 		threads = runtime.GOMAXPROCS(0)
 	}
-	if n == 1 {
+	if n == 1 && m <= gemvMaxRows {
 		av := toView(a)
 		if runs := gemvRuns(&av, k); runs != nil {
 			mulVec(toView(c), av, toView(b), m, k, runs, opt.Accumulate, threads)

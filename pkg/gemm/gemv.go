@@ -11,8 +11,13 @@ import (
 // consecutive offsets (a row-major A, or an im2col table: a run per image row), it is computed instead
 // as dot products of those runs with b gathered into one contiguous vector.
 
-// gemvMinRun is the shortest mean run length for which mulVec is used.
-const gemvMinRun = 16
+// gemvMinRun is the shortest mean run length for which mulVec is used, gemvMaxRows the most rows: with
+// many rows (a convolution with one output channel, rather than its kernel gradient) the register tiles
+// of the ordinary kernels do better than one dot product per row.
+const (
+	gemvMinRun  = 16
+	gemvMaxRows = 4096
+)
 
 var gemvPool = sync.Pool{New: func() any { return new([]float32) }}
 
