@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -131,6 +130,12 @@ Shows every run of the sweep (or of a shard) with its state and the totals:
   failed    the last attempt failed (the error is shown); "surrogo sweep run" retries it
   conflict  its result file holds another configuration (move it away to train this one)
 
+For a sweep submitted with "surrogo sweep submit --slurm", each run also shows its latest
+Slurm array task and that task's job state (from "scontrol show job": no job accounting needed):
+a run whose task runs is running, one whose task is queued pending, and one whose task failed
+is failed, with the task's log file and its last lines. Cancelled and timed-out tasks leave
+their runs pending: submitting again continues them.
+
 It writes nothing. --json prints the same as JSON.`+"\n"+sweepFileHelp)
 	shardFlag := fs.String("shard", "", "only the runs of index i mod n")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -153,16 +158,7 @@ It writes nothing. --json prints the same as JSON.`+"\n"+sweepFileHelp)
 	case err != nil:
 		return err
 	}
-	if *asJSON {
-		data, err := json.MarshalIndent(st, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = sweepOutput.Write(append(data, '\n'))
-		return err
-	}
-	_, err = io.WriteString(sweepOutput, st.Table())
-	return err
+	return printSweepStatus(p, st, *asJSON) // with the Slurm states of a submitted sweep (sweep_submit.go)
 }
 
 // parseSweepArgs parses flags given before or after the one positional argument, the sweep file.

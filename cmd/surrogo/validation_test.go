@@ -200,6 +200,7 @@ func TestBadInputs(t *testing.T) {
 		{args: []string{"notebooks", "table", "extra"}, want: "unexpected"},
 		{args: []string{"sweep", "run", filepath.Join(tmp, "missing.json")}, want: "missing.json"}, // more in sweep_test.go
 		{args: []string{"sweep", "status", file}, want: "a-file"},
+		{args: []string{"sweep", "submit", file}, want: "--slurm"}, // more in sweep_submit_test.go
 		{args: []string{"predict", "--config", file, "--out", aDir}, want: "--run"},
 		{args: []string{"predict", "--run", filepath.Join(tmp, "missing"), "--config", file, "--out", aDir}, want: "--run"},
 		{args: []string{"predict", "--run", runDir, "--config", filepath.Join(tmp, "missing.json"), "--out", aDir}, want: "--config"},
