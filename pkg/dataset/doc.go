@@ -17,9 +17,15 @@
 // of source counts and size per count (see Custom).
 //
 // Each paper recipe comes at four scales (see New): "paper" is the exact setup; "gpu", "cpu"
-// and "smoke" keep the physics (D = 1, gamma = 1/400, radius 5) and the protocol (source
-// counts, 80/20 split, subset divisors 80, 40, 20, 8, 4, 2, 1) and shrink the lattice and the
-// number of configurations. Spec.Describe says which scale a data set is and how it differs
+// and "smoke" keep the protocol (source counts, 80/20 split, subset divisors 80, 40, 20, 8, 4,
+// 2, 1) and the dimensionless geometry, and shrink the lattice and the number of configurations.
+// The problem is set by two ratios, the source radius R over the lattice N and the diffusion
+// length l = sqrt(D/gamma) over N (2023: 5/512 and 20/512; 2021: 5/100 and 20/100); keeping
+// R = 5 and l = 20 on a smaller lattice would be another problem (at N = 64 one 2023 source
+// would cover 2% of the lattice instead of 0.03%). So R and l shrink with N (D = 1 stays,
+// gamma = 1/l^2): 2023 cpu N = 128, R = 1.25, l = 5; gpu N = 256, R = 2.5, l = 10; 2021 cpu
+// N = 60, R = 3, l = 12; smoke N = 40, R = 2, l = 8; gpu is the paper's 100, 5, 20. The 2023
+// smoke scale (N = 32, CI only) has the cpu scale's R = 1.25 and l = 5, 4x the paper's ratios. Spec.Describe says which scale a data set is and how it differs
 // from the paper; Manifest carries that line and the actual subset sizes into every output.
 // Scale is the project-wide scale.Scale (custom data sets have their own ScaleCustom), so the
 // scale given on a command line or in $SURROGO_SCALE selects the data set directly.
@@ -34,15 +40,24 @@
 // parallelism do not matter. Only the stream's Uint64 output is used, with this package's own
 // integer and float transforms, so the data does not change with the Go release.
 //
-// Each source is a disk of radius R (an integer) whose centre (x, y) has integer coordinates
-// drawn uniformly and independently in [R, N-1-R]: the disk, whose cells satisfy
-// (col-x)^2 + (row-y)^2 <= R^2, then lies fully inside the lattice of cells 0..N-1, as the
-// papers require. (The authors' generator drew integers in [R, N-R]; at x = N-R a disk would
-// touch the ghost cell N, outside the lattice, so the range here stops one cell earlier.) The
+// Each source is a disk of radius R (a real number, at least 0.5) whose centre (x, y) has integer
+// coordinates drawn uniformly and independently in [m, N-1-m], m = ceil(R): the disk, whose
+// cells are those whose centre lies inside the circle, (col-x)^2 + (row-y)^2 <= R^2, then lies
+// fully inside the lattice of cells 0..N-1, as the papers require. (The authors' generator drew
+// integers in [R, N-R]; at x = N-R a disk would touch the ghost cell N, outside the lattice, so
+// the range here stops one cell earlier.) For an integer R (the paper's 5) this is the drawing
+// of earlier versions, so the paper-scale data sets, and their IDs, are unchanged. Cell
+// membership by centre (rather than by the fraction of the cell's area inside the circle) keeps
+// the paper's own rasterization: a disk of radius 5 holds 81 cells = 1.031 pi R^2, one of radius
+// 1.25 (the 2023 cpu scale) 5 cells = 1.019 pi R^2, 2.5 21 cells = 1.070 pi R^2, 3 29 cells =
+// 1.026 pi R^2 (solver's TestDiskMembership measures both rules). The
 // centres are drawn first, x before y, source after source; then the values: source 0 has
 // value exactly 1, and every other source, in order, a value uniform in (0, 1] (0 excluded, 1
 // included), computed as (u+1)/2^53 from a uniform 53-bit integer u. Integers in a range are
 // drawn without bias by Lemire's multiply-and-reject method.
+//
+// A Spec's ID hashes all its fields, the radius and gamma included, so a cache keyed on it
+// (datastore, training runs) is never reused across geometries.
 //
 // When overlaps are forbidden (recipe 2021), a centre within 2R of an earlier centre
 // (Euclidean distance sqrt(dx^2+dy^2) <= 2R) is redrawn, so that the closed disks, and

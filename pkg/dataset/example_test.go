@@ -36,9 +36,9 @@ func Example() {
 	}
 	// Output:
 	// 200 configurations on a 32 x 32 lattice
-	// disk at x=21 y=14 r=5 value 1.000
-	// disk at x=12 y=15 r=5 value 0.418
-	// disk at x=22 y=21 r=5 value 0.956
+	// disk at x=23 y=13 r=1.25 value 1.000
+	// disk at x=11 y=14 r=1.25 value 0.418
+	// disk at x=24 y=23 r=1.25 value 0.956
 	// 160 training and 40 test configurations
 	// train/80 1 per source count (nominal 1.25%, actual 12.5%)
 	// train/40 1 per source count (nominal 2.5%, actual 12.5%)

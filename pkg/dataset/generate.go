@@ -25,19 +25,20 @@ const (
 )
 
 // Sources returns the sources of configuration i (0 <= i < Len()): NumSources(i) disks of
-// radius Radius with integer centres in [Radius, N-1-Radius], source 0 of value 1 and the
+// radius Radius with integer centres in [m, N-1-m], m = CentreMargin() = ceil(Radius), source 0 of value 1 and the
 // others of values in (0, 1]. It depends only on Seed, N, Radius, Overlap and (k, j) =
 // Locate(i); see the package documentation for the exact drawing.
 func (s *Spec) Sources(i int) ([]solver.Source, error) {
 	if i < 0 || i >= s.Len() {
 		return nil, fmt.Errorf("dataset: configuration %d out of range [0, %d)", i, s.Len())
 	}
-	if s.N < 2*s.Radius+1 || s.Radius < 1 {
-		return nil, fmt.Errorf("dataset: radius %d does not fit the %dx%d lattice", s.Radius, s.N, s.N)
+	m := s.CentreMargin()
+	if s.N < 2*m+1 || !(s.Radius >= MinRadius) {
+		return nil, fmt.Errorf("dataset: radius %g does not fit the %dx%d lattice", s.Radius, s.N, s.N)
 	}
 	k, j := s.Locate(i)
 	r := newStream(s.Seed, "config", uint64(k), uint64(j))
-	span := uint64(s.N - 2*s.Radius) // number of admissible centre coordinates
+	span := uint64(s.N - 2*m) // number of admissible centre coordinates
 	src := make([]solver.Source, k)
 	minDist2 := 4 * s.Radius * s.Radius
 	for restart := 0; restart < maxRestarts; restart++ {
@@ -45,12 +46,12 @@ func (s *Spec) Sources(i int) ([]solver.Source, error) {
 		for placed < k {
 			ok := false
 			for try := 0; try < triesPerSource; try++ {
-				x := s.Radius + int(rng.UintN(r, span))
-				y := s.Radius + int(rng.UintN(r, span))
+				x := m + int(rng.UintN(r, span))
+				y := m + int(rng.UintN(r, span))
 				if !s.Overlap && tooClose(src[:placed], x, y, minDist2) {
 					continue
 				}
-				src[placed] = solver.Source{X: float64(x), Y: float64(y), R: float64(s.Radius)}
+				src[placed] = solver.Source{X: float64(x), Y: float64(y), R: s.Radius}
 				ok = true
 				break
 			}
@@ -71,15 +72,15 @@ func (s *Spec) Sources(i int) ([]solver.Source, error) {
 		}
 		return src, nil
 	}
-	return nil, fmt.Errorf("dataset: configuration %d: could not place %d non-overlapping disks of radius %d on a %dx%d lattice in %d attempts",
+	return nil, fmt.Errorf("dataset: configuration %d: could not place %d non-overlapping disks of radius %g on a %dx%d lattice in %d attempts",
 		i, k, s.Radius, s.N, s.N, maxRestarts)
 }
 
 // tooClose reports whether (x, y) is within 2R (Euclidean) of the centre of a placed disk.
-func tooClose(placed []solver.Source, x, y, minDist2 int) bool {
+func tooClose(placed []solver.Source, x, y int, minDist2 float64) bool {
 	for _, p := range placed {
 		dx, dy := x-int(p.X), y-int(p.Y)
-		if dx*dx+dy*dy <= minDist2 {
+		if float64(dx*dx+dy*dy) <= minDist2 {
 			return true
 		}
 	}

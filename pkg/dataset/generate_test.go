@@ -136,12 +136,12 @@ func checkConfig(t *testing.T, s *Spec, i int) []solver.Source {
 		t.Fatalf("configuration %d has %d sources, want %d", i, len(p.Sources), k)
 	}
 	ones := 0
-	lo, hi := float64(s.Radius), float64(s.N-1-s.Radius)
+	lo, hi := float64(s.CentreMargin()), float64(s.N-1-s.CentreMargin())
 	for n, c := range p.Sources {
 		if c.X != math.Trunc(c.X) || c.Y != math.Trunc(c.Y) || c.X < lo || c.X > hi || c.Y < lo || c.Y > hi {
 			t.Fatalf("configuration %d source %d: centre (%v, %v) not an integer in [%v, %v]", i, n, c.X, c.Y, lo, hi)
 		}
-		if c.R != float64(s.Radius) {
+		if c.R != s.Radius {
 			t.Fatalf("configuration %d source %d: radius %v", i, n, c.R)
 		}
 		if !(c.Value > 0 && c.Value <= 1) {
@@ -209,8 +209,8 @@ func checkDisjoint(t *testing.T, s *Spec, i int, src []solver.Source) {
 	for a := range src {
 		for b := range a {
 			dx, dy := src[a].X-src[b].X, src[a].Y-src[b].Y
-			if math.Hypot(dx, dy) <= 2*float64(s.Radius) {
-				t.Fatalf("configuration %d: sources %d and %d are %v apart (radius %d)", i, b, a, math.Hypot(dx, dy), s.Radius)
+			if math.Hypot(dx, dy) <= 2*s.Radius {
+				t.Fatalf("configuration %d: sources %d and %d are %v apart (radius %g)", i, b, a, math.Hypot(dx, dy), s.Radius)
 			}
 		}
 	}
@@ -241,15 +241,16 @@ func ksUniform(x []float64) float64 {
 
 func TestDistributions(t *testing.T) {
 	s := mustNew(t, Recipe2023, ScaleCPU, 2)
-	span := s.N - 2*s.Radius
+	m := s.CentreMargin()
+	span := s.N - 2*m
 	hx := make([]float64, span)
 	hy := make([]float64, span)
 	var values []float64
 	for i := range s.Len() {
 		src, _ := s.Sources(i)
 		for n, c := range src {
-			hx[int(c.X)-s.Radius]++
-			hy[int(c.Y)-s.Radius]++
+			hx[int(c.X)-m]++
+			hy[int(c.Y)-m]++
 			if n > 0 {
 				values = append(values, c.Value)
 			}
@@ -259,7 +260,8 @@ func TestDistributions(t *testing.T) {
 	if d, limit := ksUniform(values), 1.95/math.Sqrt(float64(len(values))); d > limit {
 		t.Errorf("values: KS statistic %.4f over %d values exceeds %.4f", d, len(values), limit)
 	}
-	// Centre coordinates are uniform over [R, N-1-R]: chi-square, 53 degrees of freedom, 0.1% level.
+	// Centre coordinates are uniform over [m, N-1-m], m = ceil(R): chi-square with len(h)-1
+	// degrees of freedom, at about the 0.1% level (normal approximation, k + 3.1*sqrt(2k)).
 	for name, h := range map[string][]float64{"x": hx, "y": hy} {
 		total := 0.0
 		for _, c := range h {
@@ -270,7 +272,8 @@ func TestDistributions(t *testing.T) {
 			e := total / float64(len(h))
 			chi2 += (c - e) * (c - e) / e
 		}
-		if chi2 > 90 {
+		dof := float64(len(h) - 1)
+		if chi2 > dof+3.1*math.Sqrt(2*dof) {
 			t.Errorf("%s coordinates: chi-square %.1f over %d bins (%v sources)", name, chi2, len(h), total)
 		}
 	}

@@ -85,9 +85,9 @@ type Spec struct {
 	Seed   uint64 `json:"seed"`
 
 	N      int     `json:"n"`      // lattice size N (N x N cells)
-	Radius int     `json:"radius"` // source radius, cells
+	Radius float64 `json:"radius"` // source radius, cells (a real number; see the package documentation)
 	D      float64 `json:"d"`      // diffusion constant
-	Gamma  float64 `json:"gamma"`  // decay rate
+	Gamma  float64 `json:"gamma"`  // decay rate; the diffusion length is sqrt(D/Gamma)
 
 	Model     solver.SourceModel `json:"model"`     // how the sources enter the equation
 	Normalize bool               `json:"normalize"` // divide each target field by its maximum
@@ -101,31 +101,42 @@ type Spec struct {
 	Divisors     []int   `json:"divisors"`      // training subset divisors, decreasing
 }
 
-// preset is what a scale changes in a paper recipe.
-type preset struct{ n, perCount int }
+// preset is what a scale changes in a paper recipe: the lattice N, the configurations per number
+// of sources, and the geometry, the source radius R and the diffusion length l = sqrt(D/gamma)
+// (D = 1, so gamma = 1/l^2).
+type preset struct {
+	n, perCount int
+	radius, l   float64
+}
 
+// The presets keep the papers' dimensionless geometry at the reduced scales: R/N and l/N are the
+// paper's (2023: 5/512 and 20/512; 2021: 5/100 and 20/100) wherever the lattice allows it. The
+// 2023 smoke scale is the one exception: its 32 x 32 lattice carries the cpu scale's disks and
+// diffusion length (R = 1.25, l = 5), so R/N and l/N are 4x the paper's (a radius of 5/16 cell
+// would be a single cell); it checks the pipeline, not the physics.
 var presets = map[Recipe]map[Scale]preset{
 	Recipe2023: {
-		ScaleSmoke: {32, 10}, ScaleCPU: {64, 100}, ScaleGPU: {256, 2000}, ScalePaper: {512, 20000},
+		ScaleSmoke: {32, 10, 1.25, 5}, ScaleCPU: {128, 100, 1.25, 5}, ScaleGPU: {256, 2000, 2.5, 10}, ScalePaper: {512, 20000, 5, 20},
 	},
 	Recipe2021: {
-		ScaleSmoke: {32, 200}, ScaleCPU: {100, 2000}, ScaleGPU: {100, 20000}, ScalePaper: {100, 20000},
+		ScaleSmoke: {40, 200, 2, 8}, ScaleCPU: {60, 2000, 3, 12}, ScaleGPU: {100, 20000, 5, 20}, ScalePaper: {100, 20000, 5, 20},
 	},
 }
 
 // New returns the Spec of a paper recipe (Recipe2021 or Recipe2023) at a scale, with the
 // relaxation source model and normalization (as the authors' data). Set Model or Normalize
-// on the result to change them; every other field is fixed by the recipe and scale.
+// on the result to change them; every other field is fixed by the recipe and scale. The reduced
+// scales keep the paper's R/N and l/N (l = sqrt(D/gamma), D = 1) except the 2023 smoke scale:
 //
-//	recipe  scale  N    per count  configurations
-//	2023    smoke  32   10         200
-//	2023    cpu    64   100        2000
-//	2023    gpu    256  2000       40000
-//	2023    paper  512  20000      400000
-//	2021    smoke  32   200        200
-//	2021    cpu    100  2000       2000
-//	2021    gpu    100  20000      20000
-//	2021    paper  100  20000      20000
+//	recipe  scale  N    R     l   gamma    R/N      l/N      per count  configurations
+//	2023    smoke  32   1.25  5   1/25     0.039    0.156    10         200      (4x the paper's ratios)
+//	2023    cpu    128  1.25  5   1/25     5/512    20/512   100        2000
+//	2023    gpu    256  2.5   10  1/100    5/512    20/512   2000       40000
+//	2023    paper  512  5     20  1/400    5/512    20/512   20000      400000
+//	2021    smoke  40   2     8   1/64     0.05     0.2      200        200
+//	2021    cpu    60   3     12  1/144    0.05     0.2      2000       2000
+//	2021    gpu    100  5     20  1/400    0.05     0.2      20000      20000
+//	2021    paper  100  5     20  1/400    0.05     0.2      20000      20000
 func New(recipe Recipe, scale Scale, seed uint64) (Spec, error) {
 	byScale, ok := presets[recipe]
 	if !ok {
@@ -137,7 +148,7 @@ func New(recipe Recipe, scale Scale, seed uint64) (Spec, error) {
 	}
 	s := Spec{
 		Recipe: recipe, Scale: scale, Seed: seed,
-		N: p.n, Radius: int(solver.PaperRadius), D: solver.PaperD, Gamma: solver.PaperGamma,
+		N: p.n, Radius: p.radius, D: solver.PaperD, Gamma: GammaForLength(solver.PaperD, p.l),
 		Model: solver.Relaxation, Normalize: true,
 		MinSources: 1, MaxSources: 20, PerCount: p.perCount, Overlap: true,
 		TestFraction: PaperTestFraction, Divisors: slices.Clone(PaperDivisors),
@@ -148,12 +159,37 @@ func New(recipe Recipe, scale Scale, seed uint64) (Spec, error) {
 	return s, nil
 }
 
+// GammaForLength returns the decay rate D/l^2 whose diffusion length sqrt(D/gamma) is l; for the
+// papers' l = 20 and D = 1 it is exactly solver.PaperGamma (1/400).
+func GammaForLength(d, l float64) float64 {
+	if d == solver.PaperD && l == 20 {
+		return solver.PaperGamma
+	}
+	return d / (l * l)
+}
+
+// DiffusionLength returns l = sqrt(D/Gamma) in cells (+Inf when Gamma is 0).
+func (s *Spec) DiffusionLength() float64 { return math.Sqrt(s.D / s.Gamma) }
+
+// Geometry returns the lattice, the source radius and the diffusion length with their ratios to
+// the lattice, e.g. "N=128, R=1.25, l=5 (R/N=0.0098, l/N=0.039)": the dimensionless problem that
+// a reduced scale must keep, for figure stamps and captions.
+func (s *Spec) Geometry() string {
+	l := s.DiffusionLength()
+	return fmt.Sprintf("N=%d, R=%g, l=%.4g (R/N=%.2g, l/N=%.2g)", s.N, s.Radius, l, s.Radius/float64(s.N), l/float64(s.N))
+}
+
+// CentreMargin returns the smallest distance, in whole cells, between a disk's centre and the
+// lattice's edge cells: ceil(R). Centres are integers in [CentreMargin, N-1-CentreMargin], so
+// that the whole disk (the continuous one, not only its cells) lies inside cells 0..N-1.
+func (s *Spec) CentreMargin() int { return int(math.Ceil(s.Radius)) }
+
 // Custom returns the Spec of a custom data set: perCount configurations for each number of
 // sources from minSources to maxSources, with disks of the given radius on an n x n lattice.
 // The physics (D = 1, gamma = 1/400), the model (relaxation, normalized), overlaps (allowed)
 // and the protocol (80/20 split, divisors 80..1) are the 2023 paper's; change the fields of
 // the result to vary them, then call Validate.
-func Custom(seed uint64, n, radius, minSources, maxSources, perCount int) (Spec, error) {
+func Custom(seed uint64, n int, radius float64, minSources, maxSources, perCount int) (Spec, error) {
 	s := Spec{
 		Recipe: RecipeCustom, Scale: ScaleCustom, Seed: seed,
 		N: n, Radius: radius, D: solver.PaperD, Gamma: solver.PaperGamma,
@@ -163,6 +199,9 @@ func Custom(seed uint64, n, radius, minSources, maxSources, perCount int) (Spec,
 	}
 	return s, s.Validate()
 }
+
+// MinRadius is the smallest source radius accepted: a disk of radius below 1 is its centre cell.
+const MinRadius = 0.5
 
 // Size limits: the index is an int everywhere, and each configuration is held in memory.
 const (
@@ -195,10 +234,10 @@ func (s *Spec) Validate() error {
 	switch {
 	case s.N < solver.MinN:
 		return fmt.Errorf("n: lattice size %d is below the solver's minimum %d", s.N, solver.MinN)
-	case s.Radius < 1:
-		return fmt.Errorf("radius: source radius must be at least 1 cell, got %d", s.Radius)
-	case s.N < 2*s.Radius+1:
-		return fmt.Errorf("radius: a disk of radius %d (%d cells across) does not fit in the %dx%d lattice", s.Radius, 2*s.Radius+1, s.N, s.N)
+	case !(s.Radius >= MinRadius) || math.IsInf(s.Radius, 0):
+		return fmt.Errorf("radius: source radius must be a finite number of at least %g cell, got %v", MinRadius, s.Radius)
+	case s.N < 2*s.CentreMargin()+1:
+		return fmt.Errorf("radius: a disk of radius %g (%d cells across) does not fit in the %dx%d lattice", s.Radius, 2*s.CentreMargin()+1, s.N, s.N)
 	case !(s.D > 0) || math.IsInf(s.D, 0):
 		return fmt.Errorf("d: diffusion constant must be positive and finite, got %v", s.D)
 	case !(s.Gamma >= 0) || math.IsInf(s.Gamma, 0):
@@ -226,10 +265,12 @@ func (s *Spec) Validate() error {
 		}
 	}
 	if !s.Overlap {
-		// Existence check: the disks must fit on a square grid of spacing 2R+1.
-		side := (s.N-2*s.Radius-1)/(2*s.Radius+1) + 1
+		// Existence check: the disks must fit on a square grid whose spacing is the smallest
+		// integer above 2R (2R+1 for an integer R).
+		m, gap := s.CentreMargin(), int(math.Floor(2*s.Radius))+1
+		side := (s.N-2*m-1)/gap + 1
 		if s.MaxSources > side*side {
-			return fmt.Errorf("max_sources: %d non-overlapping disks of radius %d need more room than a %dx%d lattice has (at most %d on a grid)",
+			return fmt.Errorf("max_sources: %d non-overlapping disks of radius %g need more room than a %dx%d lattice has (at most %d on a grid)",
 				s.MaxSources, s.Radius, s.N, s.N, side*side)
 		}
 	}
@@ -289,6 +330,16 @@ func (s *Spec) ID() string {
 	return hex.EncodeToString(sum[:8])
 }
 
+// gammaString writes a decay rate as 1/k when 1/gamma is (nearly) an integer k, e.g. "1/400".
+func gammaString(g float64) string {
+	if g > 0 {
+		if k := math.Round(1 / g); k >= 1 && math.Abs(1/g-k) < 1e-9*k {
+			return fmt.Sprintf("1/%g", k)
+		}
+	}
+	return fmt.Sprintf("%g", g)
+}
+
 // NumCounts returns the number of distinct source counts, MaxSources-MinSources+1.
 func (s *Spec) NumCounts() int { return s.MaxSources - s.MinSources + 1 }
 
@@ -309,11 +360,7 @@ func (s *Spec) NumSources(i int) int { k, _ := s.Locate(i); return k }
 // from the paper's, and the physics and source model.
 func (s *Spec) Describe() string {
 	var b strings.Builder
-	gamma := fmt.Sprintf("%g", s.Gamma)
-	if s.Gamma == solver.PaperGamma {
-		gamma = "1/400"
-	}
-	physics := fmt.Sprintf("D=%g, gamma=%s, radius %d", s.D, gamma, s.Radius)
+	physics := fmt.Sprintf("D=%g, gamma=%s, radius %g, diffusion length %.4g", s.D, gammaString(s.Gamma), s.Radius, s.DiffusionLength())
 	counts := fmt.Sprintf("%d..%d sources", s.MinSources, s.MaxSources)
 	if s.MinSources == s.MaxSources {
 		counts = fmt.Sprintf("%d sources", s.MinSources)
@@ -337,6 +384,16 @@ func (s *Spec) Describe() string {
 		if s.N != paper.N {
 			diffs = append(diffs, fmt.Sprintf("N=%d instead of %d", s.N, paper.N))
 		}
+		if s.Radius != paper.Radius || s.Gamma != paper.Gamma {
+			diffs = append(diffs, fmt.Sprintf("R=%g and l=%.4g instead of %g and %.4g", s.Radius, s.DiffusionLength(), paper.Radius, paper.DiffusionLength()))
+		}
+		ratio := func(a, b float64) float64 { return a / float64(s.N) / (b / float64(paper.N)) }
+		rr, lr := ratio(s.Radius, paper.Radius), ratio(s.DiffusionLength(), paper.DiffusionLength())
+		if math.Abs(rr-1) < 1e-9 && math.Abs(lr-1) < 1e-9 {
+			diffs = append(diffs, "the paper's geometry (same R/N and l/N)")
+		} else {
+			diffs = append(diffs, fmt.Sprintf("R/N %.3gx and l/N %.3gx the paper's", rr, lr))
+		}
 		switch {
 		case s.PerCount == paper.PerCount:
 		case s.NumCounts() == 1:
@@ -344,10 +401,10 @@ func (s *Spec) Describe() string {
 		default:
 			diffs = append(diffs, fmt.Sprintf("%d configurations per source count instead of %d (%d instead of %d)", s.PerCount, paper.PerCount, s.Len(), paper.Len()))
 		}
-		if len(diffs) == 0 {
-			diffs = append(diffs, "the paper's data set (only the training budget is smaller)")
+		if s.N == paper.N && s.PerCount == paper.PerCount && s.Radius == paper.Radius && s.Gamma == paper.Gamma {
+			diffs = []string{"the paper's data set (only the training budget is smaller)"}
 		}
-		fmt.Fprintf(&b, "%s; same physics (%s) and protocol (%s, %s, %s, divisors %v)", strings.Join(diffs, ", "), physics, counts, overlap, split, s.Divisors)
+		fmt.Fprintf(&b, "%s; physics (%s) and protocol (%s, %s, %s, divisors %v)", strings.Join(diffs, ", "), physics, counts, overlap, split, s.Divisors)
 		for _, d := range s.Divisors {
 			if s.trainPerCount()%d != 0 {
 				b.WriteString("; training subsets rounded down to whole configurations, at least 1 per source count")

@@ -151,7 +151,9 @@ func TestDescribe(t *testing.T) {
 	}{
 		{mustNew(t, Recipe2023, ScalePaper, 1), []string{"2023 recipe at scale paper", "paper's data set", "N=512", "400000 configurations", "gamma=1/400", "relaxation", "seed 1"}},
 		{mustNew(t, Recipe2023, ScaleSmoke, 1), []string{"scale smoke", "CI", "not comparable", "N=32 instead of 512", "10 configurations per source count instead of 20000", "rounded"}},
-		{mustNew(t, Recipe2023, ScaleCPU, 1), []string{"scale cpu", "N=64 instead of 512"}},
+		{mustNew(t, Recipe2023, ScaleCPU, 1), []string{"scale cpu", "N=128 instead of 512", "R=1.25 and l=5 instead of 5 and 20", "the paper's geometry (same R/N and l/N)", "gamma=1/25"}},
+		{mustNew(t, Recipe2023, ScaleSmoke, 1), []string{"R/N 4x and l/N 4x the paper's"}},
+		{mustNew(t, Recipe2021, ScaleCPU, 1), []string{"N=60 instead of 100", "R=3 and l=12", "the paper's geometry", "gamma=1/144"}},
 		{mustNew(t, Recipe2021, ScaleSmoke, 1), []string{"2021 recipe at scale smoke", "200 configurations instead of 20000", "non-overlapping", "2 sources"}},
 		{mustNew(t, Recipe2021, ScaleGPU, 1), []string{"scale gpu", "the paper's data set (only the training budget is smaller)"}},
 	}

@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"encoding/json"
+	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -188,11 +189,11 @@ func TestScalePresets(t *testing.T) {
 		subsets            []int // per source count, for divisors 80, 40, 20, 8, 4, 2, 1
 	}{
 		{Recipe2023, ScaleSmoke, 32, 10, 200, 8, 2, []int{1, 1, 1, 1, 2, 4, 8}},
-		{Recipe2023, ScaleCPU, 64, 100, 2000, 80, 20, []int{1, 2, 4, 10, 20, 40, 80}},
+		{Recipe2023, ScaleCPU, 128, 100, 2000, 80, 20, []int{1, 2, 4, 10, 20, 40, 80}},
 		{Recipe2023, ScaleGPU, 256, 2000, 40000, 1600, 400, []int{20, 40, 80, 200, 400, 800, 1600}},
 		{Recipe2023, ScalePaper, 512, 20000, 400000, 16000, 4000, []int{200, 400, 800, 2000, 4000, 8000, 16000}},
-		{Recipe2021, ScaleSmoke, 32, 200, 200, 160, 40, []int{2, 4, 8, 20, 40, 80, 160}},
-		{Recipe2021, ScaleCPU, 100, 2000, 2000, 1600, 400, []int{20, 40, 80, 200, 400, 800, 1600}},
+		{Recipe2021, ScaleSmoke, 40, 200, 200, 160, 40, []int{2, 4, 8, 20, 40, 80, 160}},
+		{Recipe2021, ScaleCPU, 60, 2000, 2000, 1600, 400, []int{20, 40, 80, 200, 400, 800, 1600}},
 		{Recipe2021, ScaleGPU, 100, 20000, 20000, 16000, 4000, []int{200, 400, 800, 2000, 4000, 8000, 16000}},
 		{Recipe2021, ScalePaper, 100, 20000, 20000, 16000, 4000, []int{200, 400, 800, 2000, 4000, 8000, 16000}},
 	}
@@ -201,7 +202,17 @@ func TestScalePresets(t *testing.T) {
 		if s.N != c.n || s.PerCount != c.perCount || s.Len() != c.total {
 			t.Errorf("%s/%s: N %d, per count %d, total %d", c.recipe, c.scale, s.N, s.PerCount, s.Len())
 		}
-		if s.Radius != 5 || s.D != 1 || s.Gamma != 1.0/400 || s.TestFraction != 0.2 || !slices.Equal(s.Divisors, PaperDivisors) {
+		// The geometry: R/N and l/N are the paper's (2023: 5/512, 20/512; 2021: 5/100, 20/100),
+		// except the 2023 smoke scale (the cpu scale's R and l on a 32 x 32 lattice).
+		paperN := map[Recipe]float64{Recipe2023: 512, Recipe2021: 100}[c.recipe]
+		wantR, wantL := 5*float64(s.N)/paperN, 20*float64(s.N)/paperN
+		if c.recipe == Recipe2023 && c.scale == ScaleSmoke {
+			wantR, wantL = 1.25, 5
+		}
+		if s.Radius != wantR || math.Abs(s.DiffusionLength()-wantL) > 1e-12*wantL || (s.N == int(paperN) && s.Gamma != 1.0/400) {
+			t.Errorf("%s/%s: geometry R=%g l=%g, want %g and %g", c.recipe, c.scale, s.Radius, s.DiffusionLength(), wantR, wantL)
+		}
+		if s.D != 1 || s.TestFraction != 0.2 || !slices.Equal(s.Divisors, PaperDivisors) {
 			t.Errorf("%s/%s: physics or protocol changed: %+v", c.recipe, c.scale, s)
 		}
 		wantK := [2]int{1, 20}

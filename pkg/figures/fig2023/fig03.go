@@ -1,6 +1,7 @@
 package fig2023
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"runtime"
@@ -22,6 +23,9 @@ import (
 // Fig. 3: the regions of the lattice for a 19-source configuration (panels a-g) and the area
 // fractions of R1, R2, R3 and the sources versus the number of sources (panel h), averaged
 // over the first PerCount configurations of every count of the 2023 data set at N = 512.
+// Panel i is the check of the reduced scales (issue 13): the same area fractions on the data
+// sets of the smoke, cpu and gpu scales (N = 32, 128, 256 with R and l scaled with N, the
+// smoke one at 4x the paper's R/N and l/N) next to those at N = 512.
 
 func init() {
 	figures.Register(figures.Def[Fig03Results]{
@@ -50,7 +54,8 @@ const fig03Classes = 6
 type Fig03Results struct {
 	DataSet  string  `json:"data_set"`  // the data set the configurations come from
 	N        int     `json:"n"`         // lattice size
-	Radius   int     `json:"radius"`    // source radius
+	Radius   float64 `json:"radius"`    // source radius
+	L        float64 `json:"l"`         // diffusion length sqrt(D/gamma)
 	Model    string  `json:"model"`     // source model of the steady states
 	Tol      float64 `json:"tol"`       // relative residual of the solves
 	PerCount int     `json:"per_count"` // configurations averaged per number of sources
@@ -63,7 +68,25 @@ type Fig03Results struct {
 	Example Fig03Example `json:"example"`
 	// Solver describes the solves.
 	Solver SolveStats `json:"solver"`
+	// Reduced are the area fractions of the same regions on the data sets of the reduced scales
+	// (Fig. 3h at smoke, cpu and gpu scale), to compare with Regions at N = 512.
+	Reduced []Fig03Scale `json:"reduced"`
 }
+
+// Fig03Scale holds the area fractions of one reduced scale's data set.
+type Fig03Scale struct {
+	Scale    scale.Scale   `json:"scale"`     // the scale whose 2023 data set this is
+	DataSet  string        `json:"data_set"`  // its description
+	N        int           `json:"n"`         // lattice size
+	Radius   float64       `json:"radius"`    // source radius
+	L        float64       `json:"l"`         // diffusion length
+	PerCount int           `json:"per_count"` // configurations averaged per number of sources
+	Regions  []Fig03Region `json:"regions"`   // as Fig03Results.Regions
+	Solver   SolveStats    `json:"solver"`
+}
+
+// fig03ReducedScales are the scales whose 2023 data sets panel i compares with N = 512.
+var fig03ReducedScales = []scale.Scale{scale.Smoke, scale.CPU, scale.GPU}
 
 // Fig03Region holds the area fraction of one region for every number of sources: the mean
 // over the configurations (the paper's "average area fraction") and the standard deviation
@@ -186,21 +209,16 @@ func newSolvers(spec dataset.Spec, workers int) ([]*solver.Solver, error) {
 	return out, nil
 }
 
-func computeFig03(run *figures.Run) (Fig03Results, error) {
-	var res Fig03Results
-	spec, err := paperSpec(run.Seed)
-	if err != nil {
-		return res, err
-	}
-	perCount, err := fig03PerCount(run.Scale)
-	if err != nil {
-		return res, err
-	}
+// areaFractions solves the first perCount configurations of every number of sources of spec
+// and returns the mean and standard deviation of the area fraction of each pixel class (in the
+// order of the names: sources, field, R1, R2, R3, c >= 0.9), the accumulated solve statistics,
+// and the solvers and field buffers (one per worker) for further solves.
+func areaFractions(ctx context.Context, logf func(string, ...any), spec dataset.Spec, perCount int) ([]Fig03Region, *fig03Acc, []*solver.Solver, [][]float64, error) {
 	nCounts := spec.NumCounts()
 	workers := runtime.GOMAXPROCS(0)
 	solvers, err := newSolvers(spec, workers)
 	if err != nil {
-		return res, err
+		return nil, nil, nil, nil, err
 	}
 	fields := make([][]float64, workers)
 	accs := make([]*fig03Acc, workers)
@@ -209,8 +227,8 @@ func computeFig03(run *figures.Run) (Fig03Results, error) {
 		accs[w] = newFig03Acc(nCounts)
 	}
 	total := nCounts * perCount
-	run.Logf("solving %d configurations (%d per number of sources, N = %d) on %d workers", total, perCount, spec.N, workers)
-	err = figkit.Parallel(run.Context(), total, workers, func(w, i int) error {
+	logf("solving %d configurations (%d per number of sources, %s) on %d workers", total, perCount, spec.Geometry(), workers)
+	err = figkit.Parallel(ctx, total, workers, func(w, i int) error {
 		k, j := spec.MinSources+i/perCount, i%perCount
 		p, err := spec.Problem(spec.Index(k, j))
 		if err != nil {
@@ -223,39 +241,73 @@ func computeFig03(run *figures.Run) (Fig03Results, error) {
 		accs[w].add(k, regionCounts(solvers[w].Input(), fields[w]), st)
 		return nil
 	}, func(done, total int, elapsed time.Duration) {
-		run.Logf("%d/%d solved in %.0f s", done, total, elapsed.Seconds())
+		logf("%d/%d solved in %.0f s", done, total, elapsed.Seconds())
 	})
 	if err != nil {
-		return res, err
+		return nil, nil, nil, nil, err
 	}
 	acc := newFig03Acc(nCounts)
 	for _, a := range accs {
 		acc.merge(a)
 	}
-
 	pixels := float64(spec.N * spec.N)
-	res = Fig03Results{
-		DataSet: spec.Describe(), N: spec.N, Radius: spec.Radius, Model: string(spec.Model),
-		Tol: solvers[0].Options().Tol, PerCount: perCount,
-	}
-	for k := spec.MinSources; k <= spec.MaxSources; k++ {
-		res.Counts = append(res.Counts, k)
-	}
 	names := []string{fig03Near1Name}
 	for _, region := range fig03Regions {
 		names = append(names, region.String())
 	}
 	names = append(names[1:], names[0])
+	var regions []Fig03Region
 	for r, name := range names {
 		reg := Fig03Region{Name: name}
-		for k := range res.Counts {
+		for k := range nCounts {
 			n := float64(perCount)
 			mean := float64(acc.sum[k][r]) / n
 			variance := max(float64(acc.sumSq[k][r])/n-mean*mean, 0)
 			reg.Mean = append(reg.Mean, mean/pixels)
 			reg.Std = append(reg.Std, math.Sqrt(variance)/pixels)
 		}
-		res.Regions = append(res.Regions, reg)
+		regions = append(regions, reg)
+	}
+	return regions, acc, solvers, fields, nil
+}
+
+func computeFig03(run *figures.Run) (Fig03Results, error) {
+	var res Fig03Results
+	spec, err := paperSpec(run.Seed)
+	if err != nil {
+		return res, err
+	}
+	perCount, err := fig03PerCount(run.Scale)
+	if err != nil {
+		return res, err
+	}
+	regions, acc, solvers, fields, err := areaFractions(run.Context(), run.Logf, spec, perCount)
+	if err != nil {
+		return res, err
+	}
+	pixels := float64(spec.N * spec.N)
+	res = Fig03Results{
+		DataSet: spec.Describe(), N: spec.N, Radius: spec.Radius, L: spec.DiffusionLength(), Model: string(spec.Model),
+		Tol: solvers[0].Options().Tol, PerCount: perCount, Regions: regions,
+	}
+	for k := spec.MinSources; k <= spec.MaxSources; k++ {
+		res.Counts = append(res.Counts, k)
+	}
+	for _, sc := range fig03ReducedScales {
+		rs, err := dataset.New(dataset.Recipe2023, sc, run.Seed)
+		if err != nil {
+			return res, err
+		}
+		// The first perCount configurations of every count: configurations are functions of (k, j)
+		// alone, so growing PerCount beyond the preset's keeps the data set's own ones first.
+		rspec := rs
+		rspec.PerCount = max(rspec.PerCount, perCount)
+		regs, racc, _, _, err := areaFractions(run.Context(), run.Logf, rspec, perCount)
+		if err != nil {
+			return res, fmt.Errorf("scale %s: %w", sc, err)
+		}
+		res.Reduced = append(res.Reduced, Fig03Scale{Scale: sc, DataSet: rs.Describe(), N: rspec.N, Radius: rspec.Radius,
+			L: rspec.DiffusionLength(), PerCount: perCount, Regions: regs, Solver: racc.stats()})
 	}
 
 	// The configuration of panels a-g: the first with 19 sources.
@@ -319,13 +371,58 @@ func (r *Fig03Results) region(name string) (Fig03Region, error) {
 // paperEstimate is the paper's estimate of the fraction of pixels near 1 for k sources:
 // k*pi*R^2/L^2 ("~ pi R^2/L^2 = 0.03 - 0.6%").
 func (r *Fig03Results) paperEstimate(k int) float64 {
-	return float64(k) * math.Pi * float64(r.Radius*r.Radius) / float64(r.N*r.N)
+	return float64(k) * math.Pi * r.Radius * r.Radius / float64(r.N*r.N)
 }
 
-// fig03Stamp is the scale stamp of Fig. 3.
-func fig03Stamp(s scale.Scale, perCount int) string {
-	return figkit.Stamp(s, "512×512, 20k configurations per number of sources", false) +
-		fmt.Sprintf(" · %s configurations per number of sources", thousands(perCount))
+// region returns the results of the named region at a reduced scale.
+func (r *Fig03Scale) region(name string) (Fig03Region, error) {
+	for _, reg := range r.Regions {
+		if reg.Name == name {
+			return reg, nil
+		}
+	}
+	return Fig03Region{}, fmt.Errorf("results at scale %s have no region %q", r.Scale, name)
+}
+
+// fig03Stamp is the scale stamp of Fig. 3: panels a-h are at N = 512 (R = 5, l = 20) at every
+// scale, with fewer configurations below paper scale; panel i adds the reduced scales' data sets.
+func fig03Stamp(s scale.Scale, r Fig03Results) string {
+	st := figkit.Stamp(s, "512×512, 20k configurations per number of sources", false) +
+		fmt.Sprintf(" · a–h: N=%d, R=%g, l=%.4g, %s configurations per number of sources", r.N, r.Radius, r.L, thousands(r.PerCount))
+	if len(r.Reduced) > 0 {
+		var parts []string
+		for _, x := range r.Reduced {
+			parts = append(parts, fmt.Sprintf("%s N=%d R=%g l=%.4g", x.Scale, x.N, x.Radius, x.L))
+		}
+		st += " · i: " + strings.Join(parts, ", ")
+	}
+	return st
+}
+
+// fig03ReducedDiff returns, for each region compared in panel i (sources, R1, R2, R3), the
+// largest relative difference over the numbers of sources between the reduced scale's mean
+// area fraction and the one at N = 512: |f_reduced/f_512 - 1|.
+func fig03ReducedDiff(r *Fig03Results, x *Fig03Scale) (map[string]float64, error) {
+	out := map[string]float64{}
+	for _, name := range []string{"sources", "R1", "R2", "R3"} {
+		ref, err := r.region(name)
+		if err != nil {
+			return nil, err
+		}
+		got, err := x.region(name)
+		if err != nil {
+			return nil, err
+		}
+		if len(got.Mean) != len(ref.Mean) {
+			return nil, fmt.Errorf("scale %s: %d counts, want %d", x.Scale, len(got.Mean), len(ref.Mean))
+		}
+		worst := 0.0
+		for i := range ref.Mean {
+			worst = max(worst, math.Abs(got.Mean[i]/ref.Mean[i]-1))
+		}
+		out[name] = worst
+	}
+	return out, nil
 }
 
 var fig03Titles = map[string]string{
@@ -406,16 +503,59 @@ func renderFig03(run *figures.Run, r Fig03Results) error {
 	hl := ax.Line("c ≥ 0.9 (values near 1)", x, percent(high.Mean))
 	hl.Color, hl.Marker, hl.Width = plots.Gray, plots.MarkerCross, 0.8
 
-	fig := plots.NewFigure(2, 1, plots.NewGrid(1, 5, masks...), plots.NewGrid(1, 3, in, out, ax))
-	fig.Title = fmt.Sprintf("Regions of the lattice (white) for %d sources and their area fractions, N = %d", r.Example.NSources, r.N)
+	bottom := []plots.Panel{in, out, ax}
+	if len(r.Reduced) > 0 {
+		axi, err := fig03ReducedPanel(&r, x, percent)
+		if err != nil {
+			return err
+		}
+		bottom = append(bottom, axi)
+	}
+	fig := plots.NewFigure(2, 1, plots.NewGrid(1, 5, masks...), plots.NewGrid(1, len(bottom), bottom...))
+	fig.Title = fmt.Sprintf("Regions of the lattice (white) for %d sources and their area fractions, N = %d, R = %g, l = %.4g", r.Example.NSources, r.N, r.Radius, r.L)
 	fig.Width, fig.Height = 12.5*vg.Inch, 6.6*vg.Inch
-	fig.Stamp = fig03Stamp(run.Scale, r.PerCount)
+	if len(bottom) > 3 {
+		fig.Width = 15 * vg.Inch
+	}
+	fig.Stamp = fig03Stamp(run.Scale, r)
 	for _, ext := range []string{".png", ".svg"} {
 		if err := fig.Save(run.Path(run.ID + ext)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// fig03ReducedPanel draws panel i: the area fractions of sources, R1, R2 and R3 at N = 512 (lines)
+// and on the reduced scales' data sets (markers, one shape per scale, the region's colour).
+func fig03ReducedPanel(r *Fig03Results, x []float64, percent func([]float64) []float64) (*plots.Axes, error) {
+	ax := &plots.Axes{Title: "(i) reduced scales (markers) vs N = 512 (lines)", XLabel: "number of sources", YLabel: "area fraction (%)",
+		LogY: true, XTicks: []float64{1, 5, 10, 15, 20}, Legend: plots.LegendBottomRight, Grid: true,
+		YRange: plots.Range{Min: 0.005, Max: 300}}
+	colors := plots.DefaultTheme().Colors
+	markers := []plots.Marker{plots.MarkerCross, plots.MarkerCircle, plots.MarkerTriangle, plots.MarkerSquare}
+	for i, name := range []string{"R1", "R2", "R3", "sources"} {
+		reg, err := r.region(name)
+		if err != nil {
+			return nil, err
+		}
+		l := ax.Line(name+" (512)", x, percent(reg.Mean))
+		l.Color, l.Marker, l.Width = colors[i%len(colors)], plots.MarkerNone, 1
+		for j := range r.Reduced {
+			red := &r.Reduced[j]
+			rg, err := red.region(name)
+			if err != nil {
+				return nil, err
+			}
+			label := ""
+			if i == 0 {
+				label = fmt.Sprintf("%s: N=%d, R=%g, l=%.4g", red.Scale, red.N, red.Radius, red.L)
+			}
+			p := ax.Line(label, x, percent(rg.Mean))
+			p.NoLine, p.Color, p.Marker = true, colors[i%len(colors)], markers[j%len(markers)]
+		}
+	}
+	return ax, nil
 }
 
 func summaryFig03(r Fig03Results) string {
@@ -443,10 +583,10 @@ func summaryFig03(r Fig03Results) string {
 	k0, k1 := r.Counts[0], r.Counts[last]
 	disk := src.Mean[0] * float64(r.N*r.N)
 	fmt.Fprintf(&b, "\n**Sources.** They cover %.3f%% of the lattice with %d source and %.3f%% with %d; the paper's estimate "+
-		"πR²/L² gives %.3f%% and %.3f%% (\"≈ 0.03 – 0.6%%\"). A disk of radius %d holds %.0f cells on the lattice, not "+
-		"π·%d = %.1f; overlapping disks share cells, which makes the %d-source value %.2f%% smaller than %d separate disks.\n",
+		"πR²/L² gives %.3f%% and %.3f%% (\"≈ 0.03 – 0.6%%\"). A disk of radius %g holds %.0f cells on the lattice, not "+
+		"π·%g = %.1f; overlapping disks share cells, which makes the %d-source value %.2f%% smaller than %d separate disks.\n",
 		100*src.Mean[0], k0, 100*src.Mean[last], k1, 100*r.paperEstimate(k0), 100*r.paperEstimate(k1),
-		r.Radius, disk, r.Radius*r.Radius, math.Pi*float64(r.Radius*r.Radius), k1,
+		r.Radius, disk, r.Radius*r.Radius, math.Pi*r.Radius*r.Radius, k1,
 		100*(1-src.Mean[last]/(float64(k1)*src.Mean[0])), k1)
 	fmt.Fprintf(&b, "\n**Values near 1.** The paper equates the source area with the pixels \"with values near 1\". In the %s "+
 		"model normalized by the maximum, pixels with c ≥ %.1f cover %.3f%% with %d source and %.3f%% with %d "+
@@ -464,5 +604,33 @@ func summaryFig03(r Fig03Results) string {
 	b.WriteString(strings.Join(parts, ", "))
 	fmt.Fprintf(&b, ". Solver: %s solves, %.1f multigrid-CG iterations on average (at most %d), largest relative residual %.1e (tolerance %.0e), %.0f CPU-seconds.\n",
 		thousands(r.Solver.Solves), r.Solver.MeanIterations, r.Solver.MaxIterations, r.Solver.MaxResidual, r.Tol, r.Solver.CPUSeconds)
+	if len(r.Reduced) > 0 {
+		fmt.Fprintf(&b, "\n**Reduced scales (panel i).** The 2023 data sets of the reduced scales keep R/N = 5/512 and l/N = 20/512 "+
+			"(smoke: 4x both). Area fractions (%%, mean over %s configurations per number of sources) at 1, 10 and 20 sources, and the "+
+			"largest relative difference from N = 512 over 1..20 sources:\n\n", thousands(r.PerCount))
+		b.WriteString("| data set | sources 1/10/20 | R1 1/10/20 | R2 1/10/20 | R3 1/10/20 | max rel. diff. sources, R1, R2, R3 |\n| --- | --- | --- | --- | --- | --- |\n")
+		row := func(label string, get func(string) (Fig03Region, error), diff map[string]float64) {
+			fmt.Fprintf(&b, "| %s |", label)
+			for _, name := range []string{"sources", "R1", "R2", "R3"} {
+				reg, err := get(name)
+				if err != nil || len(reg.Mean) < 20 {
+					b.WriteString(" ? |")
+					continue
+				}
+				fmt.Fprintf(&b, " %.3g / %.3g / %.3g |", 100*reg.Mean[0], 100*reg.Mean[9], 100*reg.Mean[19])
+			}
+			if diff == nil {
+				b.WriteString(" — |\n")
+				return
+			}
+			fmt.Fprintf(&b, " %.1f%%, %.1f%%, %.1f%%, %.1f%% |\n", 100*diff["sources"], 100*diff["R1"], 100*diff["R2"], 100*diff["R3"])
+		}
+		row(fmt.Sprintf("paper N=%d, R=%g, l=%.4g", r.N, r.Radius, r.L), r.region, nil)
+		for i := range r.Reduced {
+			x := &r.Reduced[i]
+			d, _ := fig03ReducedDiff(&r, x)
+			row(fmt.Sprintf("%s N=%d, R=%g, l=%.4g", x.Scale, x.N, x.Radius, x.L), x.region, d)
+		}
+	}
 	return b.String()
 }

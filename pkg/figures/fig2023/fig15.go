@@ -196,7 +196,7 @@ func computeFig15(run *figures.Run) (Fig15Results, error) {
 		return res, err
 	}
 	lD := math.Sqrt(spec.D / spec.Gamma)
-	res = Fig15Results{N: spec.N, Radius: spec.Radius, Model: string(spec.Model), Window: fig15Window, MaxGap: fig15MaxGap,
+	res = Fig15Results{N: spec.N, Radius: int(spec.Radius), Model: string(spec.Model), Window: fig15Window, MaxGap: fig15MaxGap,
 		Fields: "cluster-fields.npy", LinkDistance: float64(2*spec.Radius) + lD, PerCount: perCount}
 
 	// The drawn clusters and their steady states.
@@ -208,7 +208,7 @@ func computeFig15(run *figures.Run) (Fig15Results, error) {
 	field := make([]float64, spec.N*spec.N)
 	windows := make([]float32, 0, (fig15MaxK-fig15MinK+1)*fig15Window*fig15Window)
 	for k := fig15MinK; k <= fig15MaxK; k++ {
-		src, err := makeCluster(rng, k, spec.N, spec.Radius, fig15Window, fig15MaxGap)
+		src, err := makeCluster(rng, k, spec.N, int(spec.Radius), fig15Window, fig15MaxGap)
 		if err != nil {
 			return res, err
 		}

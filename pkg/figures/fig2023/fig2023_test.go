@@ -301,6 +301,15 @@ func TestFiguresSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.Solver.CPUSeconds, r1.Solver.CPUSeconds = 0, 0
+	for i := range r.Reduced {
+		r.Reduced[i].Solver.CPUSeconds = 0
+	}
+	for i := range r1.Reduced {
+		r1.Reduced[i].Solver.CPUSeconds = 0
+	}
+	if len(r.Reduced) != 3 || r.Reduced[1].N != 128 || r.Reduced[1].Radius != 1.25 || r.Reduced[1].L != 5 {
+		t.Errorf("fig03 smoke: reduced scales %+v", r.Reduced)
+	}
 	if !reflect.DeepEqual(r, r1) {
 		t.Error("fig03 results differ between 1 and several workers")
 	}
