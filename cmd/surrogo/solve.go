@@ -209,7 +209,7 @@ func randomProblem(n, k int, seed uint64, model string) (solver.Problem, error) 
 	if k < 1 {
 		return solver.Problem{}, fmt.Errorf("--sources: need at least one source, got %d", k)
 	}
-	spec, err := dataset.Custom(seed, n, int(solver.PaperRadius), k, k, 2)
+	spec, err := dataset.Custom(seed, n, solver.PaperRadius, k, k, 2)
 	if err != nil {
 		return solver.Problem{}, fmt.Errorf("--n/--sources: %w", err)
 	}

@@ -73,7 +73,7 @@ func Configuration(n, k int, seed uint64, length float64) (solver.Problem, error
 	if !(length > 0) {
 		return solver.Problem{}, fmt.Errorf("diffusion length must be positive, got %g", length)
 	}
-	spec, err := dataset.Custom(seed, n, int(solver.PaperRadius), k, k, 2)
+	spec, err := dataset.Custom(seed, n, solver.PaperRadius, k, k, 2)
 	if err != nil {
 		return solver.Problem{}, err
 	}

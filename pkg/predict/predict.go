@@ -89,7 +89,7 @@ func (m *Model) N() int { return m.Config.Model.Size }
 func (m *Model) Describe() string {
 	data := "training data set " + m.Config.Data.ID + " (not found: physics unchecked)"
 	if s := m.Spec; s != nil {
-		data = fmt.Sprintf("data set %s (%s recipe, %s scale: N = %d, %d..%d sources of radius %d, D = %g, gamma = %g, %s model, normalized %v)",
+		data = fmt.Sprintf("data set %s (%s recipe, %s scale: N = %d, %d..%d sources of radius %g, D = %g, gamma = %g, %s model, normalized %v)",
 			m.Config.Data.ID, s.Recipe, s.Scale, s.N, s.MinSources, s.MaxSources, s.Radius, s.D, s.Gamma, s.Model, s.Normalize)
 	}
 	name := m.Config.Codename
@@ -183,13 +183,13 @@ func (m *Model) Check(p solver.Problem) (notes []string, err error) {
 	for _, src := range p.Sources {
 		radii[src.R] = true
 	}
-	if len(radii) > 1 || !radii[float64(s.Radius)] {
+	if len(radii) > 1 || !radii[s.Radius] {
 		var rs []string
 		for r := range radii {
 			rs = append(rs, fmt.Sprintf("%g", r))
 		}
 		sort.Strings(rs)
-		notes = append(notes, fmt.Sprintf("source radii %s differ from the training data's %d", strings.Join(rs, ", "), s.Radius))
+		notes = append(notes, fmt.Sprintf("source radii %s differ from the training data's %g", strings.Join(rs, ", "), s.Radius))
 	}
 	if k := len(p.Sources); k < s.MinSources || k > s.MaxSources {
 		notes = append(notes, fmt.Sprintf("%d sources: the training data had %d to %d", k, s.MinSources, s.MaxSources))
