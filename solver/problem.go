@@ -33,7 +33,9 @@ func ParseSourceModel(s string) (SourceModel, error) {
 	return "", fmt.Errorf("model: unknown source model %q (want %q or %q)", s, Relaxation, Clamped)
 }
 
-// Source is a disk of constant value. X is the column and Y the row of its centre, in cells;
+// Source is a disk of constant value. X is the column and Y the row of its centre, in cells, and
+// R its radius, a real number; the disk is the cells whose centre lies inside the circle (the
+// paper's rasterization; TestDiskMembership compares it with area-fraction rules):
 // a cell (row, col) belongs to the disk when (col-X)^2 + (row-Y)^2 <= R^2.
 type Source struct {
 	X     float64 `json:"x"`
