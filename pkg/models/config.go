@@ -19,8 +19,21 @@ const (
 	PaperSizeEDCNN  = 512  // Lattice size N of the 2023 paper.
 	PaperSizeDCNNAE = 100  // Lattice size N of the 2021 paper.
 	PaperWidth      = 64   // Channels of the first convolution in both papers.
-	PaperLeakySlope = 0.02 // LeakyReLU slope of both papers.
+	PaperLeakySlope = 0.02 // LeakyReLU slope of the 2023 paper (the edcnn default); see PaperLeakySlope2021.
+	// PaperLeakySlope2021 is the LeakyReLU slope of the 2021 networks (the dcnn-ae default). The
+	// paper gives none; the authors' Flux code passes Flux's leakyrelu, whose default slope is
+	// 0.01, to every layer (a 0.02 helper is defined there but unused). The 2023 ED-CNN keeps
+	// the 0.02 of its authors' PyTorch code.
+	PaperLeakySlope2021 = 0.01
 )
+
+// paperSlope returns the LeakyReLU slope of model name's paper.
+func paperSlope(name string) float64 {
+	if name == DCNNAE {
+		return PaperLeakySlope2021
+	}
+	return PaperLeakySlope
+}
 
 // Config describes a surrogate model. The zero value of a field means the paper's value where that
 // is sensible (Size, Width, LeakySlope); the dcnn-ae weights P1 and P2 have no such default (0 turns
@@ -35,7 +48,9 @@ type Config struct {
 	// channel count of edcnn and of NN2 scales with it (NN1's 4, 8, 16, 8, 4, 1 are fixed). edcnn needs
 	// an even Width (its last hidden layer has Width/2 channels).
 	Width int `json:"width"`
-	// LeakySlope is the slope of every LeakyReLU for negative inputs; 0 means 0.02 (both papers).
+	// LeakySlope is the slope of every LeakyReLU for negative inputs; 0 means the paper's: 0.02 for
+	// edcnn (the 2023 authors' PyTorch code), 0.01 for dcnn-ae (Flux's default, which the 2021
+	// authors' code uses).
 	LeakySlope float64 `json:"leaky_slope,omitempty"`
 	// NoBatchNorm removes every BatchNorm layer (both papers have them; the GoMLX/XLA speed anchor of
 	// the 2023 model was measured without).
@@ -59,10 +74,10 @@ func Names() []string { return []string{EDCNN, DCNNAE} }
 
 // Default returns the paper configuration of model name at lattice size (0: the paper's size):
 // edcnn with Width 64, BatchNorm and slope 0.02; dcnn-ae as the 2021 paper's model 9 (P1 = P2 = 1,
-// D1 = D2 = 0.4, D3 = D4 = 0.1: "good results on all metrics"), Width 64. It fails if the size does
-// not suit the model.
+// D1 = D2 = 0.4, D3 = D4 = 0.1: "good results on all metrics"), Width 64, slope 0.01 (Flux's
+// default, used by the authors' code). It fails if the size does not suit the model.
 func Default(name string, size int) (Config, error) {
-	c := Config{Name: name, Size: size, Width: PaperWidth, LeakySlope: PaperLeakySlope}
+	c := Config{Name: name, Size: size, Width: PaperWidth, LeakySlope: paperSlope(name)}
 	switch name {
 	case EDCNN:
 		if size == 0 {
@@ -111,7 +126,8 @@ func unknownName(name string) error {
 	return fmt.Errorf("name: unknown model %q (want %s)", name, strings.Join(Names(), " or "))
 }
 
-// WithDefaults returns c with its zero Size, Width and LeakySlope replaced by the paper values.
+// WithDefaults returns c with its zero Size, Width and LeakySlope replaced by the paper values
+// (the slope: 0.02 for edcnn, 0.01 for dcnn-ae).
 func (c Config) WithDefaults() Config {
 	if c.Size == 0 {
 		switch c.Name {
@@ -125,7 +141,7 @@ func (c Config) WithDefaults() Config {
 		c.Width = PaperWidth
 	}
 	if c.LeakySlope == 0 {
-		c.LeakySlope = PaperLeakySlope
+		c.LeakySlope = paperSlope(c.Name)
 	}
 	return c
 }

@@ -35,7 +35,9 @@
 // its output back, as PyTorch's autocast does. Its statistics are means over batch*height*width
 // values, and half-precision accumulation ruins them (GoMLX's pure-Go backend rounds a bfloat16 sum to
 // bfloat16 after every addition); for the same reason, compute losses in float32. Convolutions have
-// biases (PyTorch's and Flux's default). LeakyReLU slopes are Config.LeakySlope (0.02 in both papers).
+// biases (PyTorch's and Flux's default). LeakyReLU slopes are Config.LeakySlope: 0.02 for edcnn (the 2023
+// authors' PyTorch code) and 0.01 for dcnn-ae (the 2021 paper gives none; its authors' Flux code uses
+// Flux's leakyrelu, default slope 0.01).
 //
 // # The NN2 size plan
 //

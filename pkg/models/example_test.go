@@ -67,24 +67,24 @@ func ExampleAnalyze() {
 	fmt.Print(a.TableWithAct())
 	// Output:
 	// Branch  Operation        Act          Output shape  Settings         Params     MFLOP
-	// NN2     Conv 3 x 3       LReLU(0.02)  2 x 32 x 32   pad 1                20   0.03686
+	// NN2     Conv 3 x 3       LReLU(0.01)  2 x 32 x 32   pad 1                20   0.03686
 	// NN2     BatchNorm        Identity     -                                   4         -
 	// NN2     Dropout 3 (D_3)  -            -             rate 0.1              -         -
 	// NN2     Meanpool         Identity     2 x 16 x 16                         -         -
-	// NN2     Conv 3 x 3       LReLU(0.02)  4 x 16 x 16   pad 1                76   0.03686
+	// NN2     Conv 3 x 3       LReLU(0.01)  4 x 16 x 16   pad 1                76   0.03686
 	// NN2     Meanpool         Identity     4 x 8 x 8                           -         -
-	// NN2     Conv 3 x 3       LReLU(0.02)  8 x 8 x 8     pad 1               296   0.03686
+	// NN2     Conv 3 x 3       LReLU(0.01)  8 x 8 x 8     pad 1               296   0.03686
 	// NN2     Meanpool         Identity     8 x 4 x 4                           -         -
-	// NN2     Conv 3 x 3       LReLU(0.02)  16 x 4 x 4    pad 1              1168   0.03686
+	// NN2     Conv 3 x 3       LReLU(0.01)  16 x 4 x 4    pad 1              1168   0.03686
 	// NN2     Meanpool         Identity     16 x 3 x 3    pad 1                 -         -
-	// NN2     Conv 3 x 3       LReLU(0.02)  32 x 1 x 1    valid              4640  0.009216
-	// NN2     ConvT 3 x 3      LReLU(0.02)  16 x 3 x 3    stride 2, pad 0    4624  0.009216
-	// NN2     ConvT 3 x 3      LReLU(0.02)  8 x 5 x 5     stride 2, pad 1    1160   0.02074
-	// NN2     ConvT 3 x 3      LReLU(0.02)  4 x 9 x 9     stride 2, pad 1     292    0.0144
-	// NN2     ConvT 3 x 3      LReLU(0.02)  2 x 17 x 17   stride 2, pad 1      74   0.01166
+	// NN2     Conv 3 x 3       LReLU(0.01)  32 x 1 x 1    valid              4640  0.009216
+	// NN2     ConvT 3 x 3      LReLU(0.01)  16 x 3 x 3    stride 2, pad 0    4624  0.009216
+	// NN2     ConvT 3 x 3      LReLU(0.01)  8 x 5 x 5     stride 2, pad 1    1160   0.02074
+	// NN2     ConvT 3 x 3      LReLU(0.01)  4 x 9 x 9     stride 2, pad 1     292    0.0144
+	// NN2     ConvT 3 x 3      LReLU(0.01)  2 x 17 x 17   stride 2, pad 1      74   0.01166
 	// NN2     Dropout 4 (D_4)  -            -             rate 0.1              -         -
 	// NN2     ConvT 4 x 4      ReLU         1 x 32 x 32   stride 2, pad 2      33    0.0185
 	// NN2     BatchNorm        Identity     -                                   2         -
 	//         0*NN1 + 1*NN2    -            -                                   -         -
-	// dcnn-ae N=32 W=2: 0*NN1 + 1*NN2(4 levels 32->3->1x1x32->32, D3=0.1 D4=0.1), BatchNorm, LReLU(0.02): 12389 parameters (+9 BatchNorm statistics), 0.0002312 GFLOP forward per sample
+	// dcnn-ae N=32 W=2: 0*NN1 + 1*NN2(4 levels 32->3->1x1x32->32, D3=0.1 D4=0.1), BatchNorm, LReLU(0.01): 12389 parameters (+9 BatchNorm statistics), 0.0002312 GFLOP forward per sample
 }

@@ -8,6 +8,37 @@ import (
 
 // nn2Plan is the spatial plan of the 2021 autoencoder NN2 for one lattice size (see the package
 // documentation, "The NN2 size plan").
+//
+// NN2 layer by layer at the paper's N = 100 (Table 1, right, with the sizes of the authors' Flux
+// code), at the 2021 cpu scale's N = 60 (R = 3, l = 12: the paper's R/N and l/N) and at the smoke
+// scale's N = 40 (R = 2, l = 8), channels for width W (64 in the paper); every convolution but
+// the last two is followed by LeakyReLU (slope 0.01), BatchNorm and dropout D3 follow the first,
+// dropout D4 precedes the last transposed convolution, ReLU and BatchNorm follow it:
+//
+//	layer                        N = 100 (paper)        N = 60 (cpu)          N = 40 (smoke)
+//	Conv3x3 pad 1, 1 -> W        W x 100 x 100          W x 60 x 60           W x 40 x 40
+//	MeanPool 2                   W x 50 x 50            W x 30 x 30           W x 20 x 20
+//	Conv3x3 pad 1, -> 2W         2W x 50 x 50           2W x 30 x 30          2W x 20 x 20
+//	MeanPool 2                   2W x 26 x 26 (pad 1)   2W x 15 x 15          2W x 10 x 10
+//	Conv3x3 pad 1, -> 4W         4W x 26 x 26           4W x 15 x 15          4W x 10 x 10
+//	MeanPool 2                   4W x 13 x 13           4W x 7 x 7            4W x 5 x 5
+//	Conv3x3 pad 1, -> 8W         8W x 13 x 13           8W x 7 x 7            8W x 5 x 5
+//	MeanPool 2                   8W x 6 x 6             8W x 3 x 3            8W x 3 x 3 (pad 1)
+//	Conv3x3 pad 1, -> 16W        16W x 6 x 6            -                     -
+//	MeanPool 2                   16W x 3 x 3            -                     -
+//	Conv3x3 valid (bottleneck)   32W x 1 x 1            16W x 1 x 1           16W x 1 x 1
+//	ConvT3x3 stride 2            16W x 3 x 3 (pad 0)    8W x 3 x 3 (pad 0)    8W x 3 x 3 (pad 0)
+//	ConvT3x3 stride 2            8W x 7 x 7 (pad 0)     4W x 7 x 7 (pad 0)    4W x 5 x 5 (pad 1)
+//	ConvT3x3 stride 2            4W x 13 x 13 (pad 1)   2W x 15 x 15 (pad 0)  2W x 11 x 11 (pad 0)
+//	ConvT3x3 stride 2            2W x 25 x 25 (pad 1)   W x 31 x 31 (pad 0)   W x 21 x 21 (pad 1)
+//	ConvT3x3 stride 2            W x 51 x 51 (pad 0)    -                     -
+//	ConvT4x4 stride 2, -> 1      1 x 100 x 100 (pad 2)  1 x 60 x 60 (pad 2)   1 x 40 x 40 (pad 2)
+//
+// At N = 60 NN2 has four levels instead of five (60/2 + 1 = 31 = 2^5 - 1 is reached from 1 in four
+// stride-2 steps), so its bottleneck has 16W channels (1024 at W = 64) instead of 32W, and 12.5M
+// parameters at W = 64 instead of 50.3M. Poolings of odd sizes drop the last row and column, as
+// Flux's MeanPool does (15 -> 7, 7 -> 3; the paper's 13 -> 6, 6 -> 3). NN1 has no pooling: it is
+// the same at every N. TestPlanNN2Reduced checks these sizes.
 type nn2Plan struct {
 	encSizes []int // N, then the size after each mean pooling; the last is 3.
 	encPads  []int // Pad of each mean pooling (Flux's MeanPool pad), one per level.

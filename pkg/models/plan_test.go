@@ -83,3 +83,53 @@ func TestPlanNN2All(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanNN2Reduced checks the NN2 plans of the reduced 2021 scales written out in plan.go (cpu:
+// N = 60; smoke: N = 40) against the spatial sizes of the built network's layers (Analyze), next to
+// the paper's N = 100, and that NN1 keeps N x N throughout.
+func TestPlanNN2Reduced(t *testing.T) {
+	for _, tc := range []struct {
+		n          int
+		spatial    []int // output size of every NN2 convolution, pooling and transposed convolution, in order
+		bottleneck int   // channels of the 1 x 1 bottleneck at W = 64
+	}{
+		{100, []int{100, 50, 50, 26, 26, 13, 13, 6, 6, 3, 1, 3, 7, 13, 25, 51, 100}, 2048},
+		{60, []int{60, 30, 30, 15, 15, 7, 7, 3, 1, 3, 7, 15, 31, 60}, 1024},
+		{40, []int{40, 20, 20, 10, 10, 5, 5, 3, 1, 3, 5, 11, 21, 40}, 1024},
+	} {
+		c, err := Model2021(9, tc.n) // both branches
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := Analyze(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int
+		bottleneck := 0
+		for _, l := range a.Layers {
+			if l.Height != l.Width {
+				t.Errorf("N=%d: %s %s is %d x %d", tc.n, l.Branch, l.Op, l.Height, l.Width)
+			}
+			switch {
+			case l.Branch == "NN1" && l.Height != 0 && l.Height != tc.n:
+				t.Errorf("N=%d: NN1 %s is %d x %d", tc.n, l.Op, l.Height, l.Width)
+			case l.Branch == "NN2" && (l.Kind == KindConv || l.Kind == KindConvT || l.Kind == KindPool):
+				got = append(got, l.Height)
+				if l.Height == 1 {
+					bottleneck = l.Channels
+				}
+			}
+		}
+		if !reflect.DeepEqual(got, tc.spatial) || bottleneck != tc.bottleneck {
+			t.Errorf("N=%d: NN2 sizes %v (bottleneck %d channels), want %v (%d)", tc.n, got, bottleneck, tc.spatial, tc.bottleneck)
+		}
+		if c.LeakySlope != PaperLeakySlope2021 {
+			t.Errorf("N=%d: slope %g, want Flux's default %g", tc.n, c.LeakySlope, PaperLeakySlope2021)
+		}
+	}
+	ed, err := Default(EDCNN, 128)
+	if err != nil || ed.LeakySlope != 0.02 {
+		t.Errorf("edcnn slope %g (%v), want 0.02", ed.LeakySlope, err)
+	}
+}
