@@ -119,7 +119,12 @@ func Train(ctx context.Context, data *Data, cfg training.Config, opt TrainOption
 			m.Reused = true
 		}
 	}
-	h, err := training.Run(ctx, cfg, m.Dir, training.Options{Backend: m.backend, Data: td, Log: opt.Log, Progress: opt.Progress})
+	topt := training.Options{Backend: m.backend, Data: td, Log: opt.Log, Progress: opt.Progress}
+	if m.Reused {
+		topt.Log, topt.Progress = nil, nil
+		logf(opt.Log, "training run %s: reused (finished, same configuration)", m.Dir)
+	}
+	h, err := training.Run(ctx, cfg, m.Dir, topt)
 	if err != nil {
 		m.Close()
 		return nil, err
