@@ -127,8 +127,8 @@ a task did not complete, 2 for bad input.`+"\n"+sweepFileHelp)
 	if sub.Shards != len(p.Runs) {
 		per = fmt.Sprintf("one per shard i/%d", sub.Shards)
 	}
-	fmt.Fprintf(out, "sweep %s: submitted Slurm job %s: %d array tasks (--array=%s), %s; %d runs done before\n", name, job.JobID,
-		len(sub.Tasks), sub.Array, per, sub.Done)
+	fmt.Fprintf(out, "sweep %s: submitted Slurm job %s: %s (--array=%s), %s; %s done before\n", name, job.JobID,
+		submitPlural(len(sub.Tasks), "array task"), sub.Array, per, submitPlural(sub.Done, "run"))
 	if len(sub.Active) > 0 {
 		fmt.Fprintf(out, "left to tasks of earlier jobs still queued or running: %s\n", strings.Join(sub.Active, ", "))
 	}
@@ -169,4 +169,12 @@ func printSweepStatus(p *sweep.Plan, st *sweep.Status, asJSON bool) error {
 	}
 	_, err = io.WriteString(sweepOutput, sst.Table())
 	return err
+}
+
+// submitPlural writes "1 run", "2 runs".
+func submitPlural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }

@@ -167,7 +167,7 @@ func TestSweepSubmitSlurm(t *testing.T) {
 	t0 = time.Now()
 	code, out, stderr = runSweepCLI(t, "sweep", "submit", "--slurm", b, "--wait")
 	t.Logf("resubmission with a failing run (%s):\n%s%s", time.Since(t0).Round(time.Millisecond), out, stderr)
-	want := fmt.Sprintf("%d array tasks", 4-len(finished))
+	want := submitPlural(4-len(finished), "array task") + " (--array="
 	if code != 1 || !strings.Contains(out, want) || !strings.Contains(out, "FAILED") || !strings.Contains(out, "1 of "+strconv.Itoa(4-len(finished))+" tasks did not complete") {
 		t.Errorf("resubmission: exit %d, want 1 and %q", code, want)
 	}
@@ -203,7 +203,7 @@ func TestSweepSubmitSlurm(t *testing.T) {
 	t0 = time.Now()
 	code, out, stderr = runSweepCLI(t, "sweep", "submit", "--slurm", b, "--wait")
 	t.Logf("last resubmission (%s):\n%s%s", time.Since(t0).Round(time.Millisecond), out, stderr)
-	if code != 0 || !strings.Contains(out, "1 array tasks") || !strings.Contains(out, "3 runs done before") {
+	if code != 0 || !strings.Contains(out, "1 array task (--array=") || !strings.Contains(out, "3 runs done before") {
 		t.Errorf("last resubmission: exit %d", code)
 	}
 	jobs, _ = pb.SlurmJobs()

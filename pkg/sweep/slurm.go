@@ -400,6 +400,9 @@ func (p *Plan) recordJob(job *SlurmJob) error {
 	if err != nil {
 		return err
 	}
+	if err := os.MkdirAll(filepath.Dir(p.slurmJobsFile()), 0o755); err != nil {
+		return fmt.Errorf("sweep: recording job %s: %w", job.JobID, err)
+	}
 	if err := atomicfile.WriteFile(p.slurmJobsFile(), append(data, '\n'), atomicfile.DefaultPerm); err != nil {
 		return fmt.Errorf("sweep: recording job %s: %w", job.JobID, err)
 	}
