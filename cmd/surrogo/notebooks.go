@@ -64,8 +64,19 @@ notebooks/README.md is regenerated. Needs Jupyter, GoNB's kernel and gopls/goimp
 		Timeout: *timeout, InPlace: *inplace,
 		Log: func(format string, a ...any) { fmt.Printf(format+"\n", a...) },
 	}
+	// Every figure's Ensure appends what it reused and what it recomputed to this file.
+	rep, err := os.CreateTemp("", "surrogo-report-*.txt")
+	if err != nil {
+		return err
+	}
+	rep.Close()
+	defer os.Remove(rep.Name())
+	opt.Env = append(opt.Env, figures.EnvReport+"="+rep.Name())
 	fmt.Printf("Executing notebooks in %s at scale %s\n", nbDir, s.Describe())
 	runErr := notebook.RunAll(ctx, nbDir, fs.Args(), opt)
+	if lines, err := os.ReadFile(rep.Name()); err == nil && len(lines) > 0 {
+		fmt.Printf("\nWhat each figure reused and recomputed:\n%s", lines)
+	}
 	if os.Getenv(figures.EnvFiguresDir) != "" {
 		return runErr // results went elsewhere: the README describes figures/ only
 	}

@@ -32,16 +32,23 @@ type Def[R any] struct {
 	// Summary, when set, returns a short Markdown text (a table of the key numbers, what agrees
 	// with the paper and what does not) shown under the figure.
 	Summary func(results R) string
+	// Version is the version of the code that computes the results (0 for the first). Bump it
+	// when a change of Compute changes what it computes: saved results of another version are
+	// then recomputed (see Ensure and Key).
+	Version int
 }
 
 // figure is a Def with its result type erased, as kept in the registry.
 type figure interface {
+	version() int
 	compute(run *Run) (any, error)
 	render(run *Run, raw json.RawMessage) error
 	summary(raw json.RawMessage) (string, error)
 }
 
 func (d Def[R]) compute(run *Run) (any, error) { return d.Compute(run) }
+
+func (d Def[R]) version() int { return d.Version }
 
 func (d Def[R]) decode(raw json.RawMessage) (R, error) {
 	var r R

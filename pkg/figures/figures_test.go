@@ -97,7 +97,7 @@ func TestEnsureComputesOnceAndRecordsProvenance(t *testing.T) {
 	if st.Backend != "test-backend" || st.Device != "test-device" || st.Scale != scale.Smoke {
 		t.Errorf("provenance: %+v", st)
 	}
-	if st.Command != "surrogo figure 2020-fig02 --scale smoke" {
+	if st.Command != "surrogo figure 2020-fig02 --scale smoke --seed 7" {
 		t.Errorf("command = %q", st.Command)
 	}
 	var r testResults
@@ -234,5 +234,70 @@ func TestResultsFileLayout(t *testing.T) {
 	}
 	if !strings.Contains(string(data), "\n  \"scale\": \"gpu\",\n") {
 		t.Errorf("provenance keys are not one per line:\n%s", data)
+	}
+}
+
+// The saved results are keyed by their configuration: the same seed reuses them, another seed
+// or another code version recomputes, and the report says which.
+func TestEnsureKeyedByConfiguration(t *testing.T) {
+	root := t.TempDir()
+	reportFile := filepath.Join(t.TempDir(), "report.txt")
+	t.Setenv(EnvReport, reportFile)
+	computeCalls = 0
+	opt := Options{Scale: scale.Smoke, Root: root, Log: io.Discard}
+	st, err := Ensure("2020-fig02", opt)
+	if err != nil || computeCalls != 1 || st.Seed != 1 || st.Key != Key("2020-fig02", scale.Smoke, 1, 0) {
+		t.Fatalf("first Ensure: err %v, calls %d, seed %d, key %q", err, computeCalls, st.Seed, st.Key)
+	}
+	if _, err := Ensure("2020-fig02", opt); err != nil || computeCalls != 1 {
+		t.Errorf("same configuration: err %v, compute calls %d (want 1: reused)", err, computeCalls)
+	}
+	opt.Seed = 2
+	st, err = Ensure("2020-fig02", opt)
+	if err != nil || computeCalls != 2 {
+		t.Fatalf("seed 2: err %v, compute calls %d (want 2: recomputed)", err, computeCalls)
+	}
+	var r testResults
+	if err := json.Unmarshal(st.Results, &r); err != nil || r.Seed != 2 || st.Seed != 2 {
+		t.Errorf("seed 2 results: %+v (stored seed %d), %v", r, st.Seed, err)
+	}
+	if _, err := Ensure("2020-fig02", opt); err != nil || computeCalls != 2 {
+		t.Errorf("seed 2 again: err %v, compute calls %d (want 2: reused)", err, computeCalls)
+	}
+	// Results saved before the keys existed count as seed 1, version 0.
+	path := filepath.Join(root, "2020-fig02", "smoke", ResultsFile)
+	data, _ := os.ReadFile(path)
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		t.Fatal(err)
+	}
+	delete(top, "seed")
+	delete(top, "version")
+	delete(top, "key")
+	data, _ = json.Marshal(top)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opt.Seed = 1
+	if _, err := Ensure("2020-fig02", opt); err != nil || computeCalls != 2 {
+		t.Errorf("legacy results, seed 1: err %v, compute calls %d (want 2: reused)", err, computeCalls)
+	}
+	// Another code version recomputes.
+	if reason := staleReason(&Stored{Seed: 1, Version: 0}, 1, 1); !strings.Contains(reason, "version 0, not 1") {
+		t.Errorf("stale reason %q", reason)
+	}
+	rep, err := os.ReadFile(reportFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(rep)), "\n")
+	want := []string{"recomputed (no saved results)", "reused", "recomputed (the saved results are for seed 1, not 2)", "reused", "reused"}
+	if len(lines) != len(want) {
+		t.Fatalf("report has %d lines, want %d:\n%s", len(lines), len(want), rep)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], "figure 2020-fig02: "+w) {
+			t.Errorf("report line %d = %q, want prefix %q", i+1, lines[i], w)
+		}
 	}
 }

@@ -25,6 +25,23 @@ type Run struct {
 
 	backends []string
 	devices  []string
+	steps    []Step
+}
+
+// Reused records that an expensive step (a data set, a training run) was found in a cache, and
+// Computed that it was computed; Ensure reports both and saves them with the results.
+func (r *Run) Reused(format string, args ...any) {
+	r.steps = append(r.steps, Step{What: fmt.Sprintf(format, args...), Reused: true})
+}
+
+// Computed records that an expensive step was computed (see Reused).
+func (r *Run) Computed(format string, args ...any) {
+	r.steps = append(r.steps, Step{What: fmt.Sprintf(format, args...)})
+}
+
+// Step records a step that was reused or computed (see Reused).
+func (r *Run) Step(reused bool, format string, args ...any) {
+	r.steps = append(r.steps, Step{What: fmt.Sprintf(format, args...), Reused: reused})
 }
 
 func newRun(id string, opt Options) *Run {

@@ -3,6 +3,8 @@ package figures
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,18 +26,55 @@ const ResultsFile = "results.json"
 
 // Stored is the content of a results.json: the provenance keys, then the results.
 type Stored struct {
-	ID      string          `json:"id"`
-	Title   string          `json:"title"`
-	Scale   scale.Scale     `json:"scale"`
-	Command string          `json:"command"` // the command that recomputes these results
-	Via     string          `json:"via"`     // how this copy was computed: "cli" or a notebook
-	Commit  string          `json:"commit"`  // git commit of the code, "+dirty" when modified
-	Backend string          `json:"backend"` // computation backend(s), "none" when no model ran
-	Device  string          `json:"device"`
-	Date    string          `json:"date"`    // RFC 3339, UTC
-	Elapsed float64         `json:"elapsed"` // seconds of computation
-	Go      string          `json:"go"`
+	ID      string      `json:"id"`
+	Title   string      `json:"title"`
+	Scale   scale.Scale `json:"scale"`
+	Command string      `json:"command"` // the command that recomputes these results
+	Via     string      `json:"via"`     // how this copy was computed: "cli" or a notebook
+	Commit  string      `json:"commit"`  // git commit of the code, "+dirty" when modified
+	Backend string      `json:"backend"` // computation backend(s), "none" when no model ran
+	Device  string      `json:"device"`
+	Date    string      `json:"date"`    // RFC 3339, UTC
+	Elapsed float64     `json:"elapsed"` // seconds of computation
+	Go      string      `json:"go"`
+	// Seed and Version are the seed of the computation and the version of the figure's code
+	// (Def.Version); Key fingerprints them with the identifier and the scale (see Key). Results
+	// saved before these keys existed have none: they were computed with seed 1 and version 0.
+	Seed    uint64 `json:"seed,omitempty"`
+	Version int    `json:"version,omitempty"`
+	Key     string `json:"key,omitempty"`
+	// Steps says, for each expensive step of the computation (a data set, a training run), what
+	// was reused from a cache and what was computed.
+	Steps   []Step          `json:"steps,omitempty"`
 	Results json.RawMessage `json:"results"`
+}
+
+// Step is an expensive step of a figure's computation, reused from a cache or computed.
+type Step struct {
+	What   string `json:"what"`
+	Reused bool   `json:"reused"`
+}
+
+// CodeVersion is the version of the framework's results format and of the code every figure
+// shares; it is part of every Key.
+const CodeVersion = 1
+
+// Key returns the fingerprint of the configuration of a figure's results: the identifier, the
+// scale, the seed, the figure's code version (Def.Version) and CodeVersion. Saved results are
+// reused only when their key is the one asked for.
+func Key(id string, s scale.Scale, seed uint64, version int) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("figure %s\nscale %s\nseed %d\nversion %d\nframework %d\n", id, s, seed, version, CodeVersion)))
+	return hex.EncodeToString(sum[:8])
+}
+
+// key returns the Key of saved results, reading the absent keys of older files as seed 1,
+// version 0.
+func (st *Stored) key() string {
+	seed := st.Seed
+	if seed == 0 {
+		seed = 1
+	}
+	return Key(st.ID, st.Scale, seed, st.Version)
 }
 
 // Dir returns the directory of figure id at scale s under root: root/<id>/<scale>.
@@ -102,8 +141,10 @@ func Load(root, id string, s scale.Scale) (*Stored, error) {
 	return &st, nil
 }
 
-// Ensure returns the results of figure id at the scale of opt: the saved ones when present
-// (unless opt.Force), otherwise computed now, saved, and rendered.
+// Ensure returns the results of figure id at the scale and seed of opt: the saved ones when
+// their configuration key (Key: identifier, scale, seed and code version) is the one asked for
+// and opt.Force is not set, otherwise computed now, saved, and rendered. It logs one line saying
+// what it reused and what it recomputed (and appends it to the file $SURROGO_REPORT when set).
 func Ensure(id string, opt Options) (*Stored, error) {
 	opt, err := opt.withDefaults()
 	if err != nil {
@@ -113,12 +154,20 @@ func Ensure(id string, opt Options) (*Stored, error) {
 	if err != nil {
 		return nil, err
 	}
+	key := Key(id, opt.Scale, opt.Seed, f.version())
+	reason := "forced (--force)"
 	if !opt.Force {
 		st, err := Load(opt.Root, id, opt.Scale)
-		if err == nil {
+		switch {
+		case err == nil && st.key() == key:
+			report(opt, id, fmt.Sprintf("reused the saved results (scale %s, seed %d, version %d, key %s, computed %s)",
+				opt.Scale, opt.Seed, f.version(), key, st.Date))
 			return st, nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
+		case err == nil:
+			reason = staleReason(st, opt.Seed, f.version())
+		case errors.Is(err, fs.ErrNotExist):
+			reason = "no saved results"
+		default:
 			return nil, err
 		}
 	}
@@ -126,7 +175,7 @@ func Ensure(id string, opt Options) (*Stored, error) {
 	if err := os.MkdirAll(run.Dir, 0o755); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(opt.Log, "figure %s: computing at scale %s into %s\n", id, opt.Scale.Describe(), run.Dir)
+	fmt.Fprintf(opt.Log, "figure %s: computing at scale %s, seed %d into %s (%s)\n", id, opt.Scale.Describe(), opt.Seed, run.Dir, reason)
 	start := time.Now()
 	res, err := f.compute(run)
 	if err != nil {
@@ -137,12 +186,16 @@ func Ensure(id string, opt Options) (*Stored, error) {
 		return nil, fmt.Errorf("figure %s: encoding results: %w", id, err)
 	}
 	entry, _ := CatalogEntry(id)
+	command := fmt.Sprintf("surrogo figure %s --scale %s", id, opt.Scale)
+	if opt.Seed != 1 {
+		command += fmt.Sprintf(" --seed %d", opt.Seed)
+	}
 	st := &Stored{
 		ID: id, Title: entry.Title, Scale: opt.Scale,
-		Command: fmt.Sprintf("surrogo figure %s --scale %s", id, opt.Scale),
+		Command: command,
 		Via:     opt.Via, Commit: gitCommit(), Backend: run.backendOrNone(), Device: run.deviceOrCPU(),
 		Date: start.UTC().Format(time.RFC3339), Elapsed: time.Since(start).Seconds(),
-		Go: runtime.Version(), Results: raw,
+		Go: runtime.Version(), Seed: opt.Seed, Version: f.version(), Key: key, Steps: run.steps, Results: raw,
 	}
 	data, err := encodeStored(st)
 	if err != nil {
@@ -154,7 +207,62 @@ func Ensure(id string, opt Options) (*Stored, error) {
 	if err := f.render(run, st.Results); err != nil {
 		return nil, fmt.Errorf("figure %s: rendering: %w", id, err)
 	}
+	report(opt, id, "recomputed ("+reason+") in "+fmt.Sprintf("%.1f s", st.Elapsed)+stepsText(st.Steps))
 	return st, nil
+}
+
+// staleReason says why saved results do not fit the configuration asked for.
+func staleReason(st *Stored, seed uint64, version int) string {
+	old := st.Seed
+	if old == 0 {
+		old = 1
+	}
+	var why []string
+	if old != seed {
+		why = append(why, fmt.Sprintf("the saved results are for seed %d, not %d", old, seed))
+	}
+	if st.Version != version {
+		why = append(why, fmt.Sprintf("the saved results are of code version %d, not %d", st.Version, version))
+	}
+	if len(why) == 0 {
+		why = append(why, "the saved results have another configuration key")
+	}
+	return strings.Join(why, "; ")
+}
+
+// stepsText lists the steps reused and computed, e.g. "; reused: data set X; computed: training run Y".
+func stepsText(steps []Step) string {
+	var reused, computed []string
+	for _, s := range steps {
+		if s.Reused {
+			reused = append(reused, s.What)
+		} else {
+			computed = append(computed, s.What)
+		}
+	}
+	var b strings.Builder
+	if len(reused) > 0 {
+		b.WriteString("; reused: " + strings.Join(reused, ", "))
+	}
+	if len(computed) > 0 {
+		b.WriteString("; computed: " + strings.Join(computed, ", "))
+	}
+	return b.String()
+}
+
+// EnvReport names a file to which Ensure appends one line per figure: what it reused and what
+// it recomputed (`surrogo notebooks run`, hence `make figures`, sets it and prints the lines).
+const EnvReport = "SURROGO_REPORT"
+
+func report(opt Options, id, line string) {
+	line = fmt.Sprintf("figure %s: %s", id, line)
+	fmt.Fprintln(opt.Log, line)
+	if path := os.Getenv(EnvReport); path != "" {
+		if f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644); err == nil {
+			fmt.Fprintln(f, line)
+			f.Close()
+		}
+	}
 }
 
 // encodeStored writes the provenance keys one per line and the results compactly on the last

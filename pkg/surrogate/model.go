@@ -74,12 +74,14 @@ type Model struct {
 	temp    bool // Dir is removed by Close
 }
 
-// RunDir returns the directory that TrainOptions.Cache gives the run of cfg on data: the key
-// is the SHA-256 of the configuration (without the cache location) and CodeVersion.
-func RunDir(cache string, data *Data, cfg training.Config) string {
+// RunDir returns the directory that TrainOptions.Cache gives the run of cfg (on the data set
+// cfg.Data.ID, which Train sets): Cache/training/<data ID>/<model>-<codename>-w<width>-e<epochs>-<key>,
+// where key is the SHA-256 of the configuration (without the data cache's location) and
+// CodeVersion. The figures' training runs live there too, so a notebook that trains a figure's
+// configuration finds the figure's run.
+func RunDir(cache string, cfg training.Config) string {
 	c := cfg
 	c.Data.Dir = ""
-	c.Data.ID = data.Spec.ID()
 	sum := sha256.Sum256(append(c.JSON(), CodeVersion...))
 	name := fmt.Sprintf("%s-%s-w%d-e%d-%s", c.Model.Name, c.Codename, c.Model.Width, c.Epochs, hex.EncodeToString(sum[:4]))
 	return filepath.Join(cache, "training", c.Data.ID, name)
@@ -103,7 +105,9 @@ func Train(ctx context.Context, data *Data, cfg training.Config, opt TrainOption
 	switch {
 	case m.Dir != "":
 	case opt.Cache != "":
-		m.Dir = RunDir(opt.Cache, data, cfg)
+		c := cfg
+		c.Data.ID = data.Spec.ID()
+		m.Dir = RunDir(opt.Cache, c)
 	default:
 		if m.Dir, err = os.MkdirTemp("", "surrogate-run-"); err != nil {
 			return nil, err

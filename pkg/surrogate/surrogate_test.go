@@ -64,7 +64,7 @@ func TestCacheKeyedByConfiguration(t *testing.T) {
 	if other.Reused || other.Dir == first.Dir {
 		t.Errorf("seed 2: reused %v, dir %q (seed 1's %q)", other.Reused, other.Dir, first.Dir)
 	}
-	if got := surrogate.RunDir(cache, data, cfg); got != first.Dir {
+	if got := surrogate.RunDir(cache, cfg); got != first.Dir {
 		t.Errorf("RunDir = %q, Train used %q", got, first.Dir)
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/gomlx/gomlx/backends"
 
 	"github.com/surrogo/surrogo/pkg/atomicfile"
-	"github.com/surrogo/surrogo/pkg/backend"
 	"github.com/surrogo/surrogo/pkg/figures"
 	"github.com/surrogo/surrogo/pkg/figures/internal/figkit"
 	"github.com/surrogo/surrogo/pkg/plots"
@@ -28,19 +27,7 @@ const (
 
 // newBackend returns the backend selected by $GOMLX_BACKEND (package backend: the extended pure-Go
 // backend by default) and records it in the run's provenance.
-func newBackend(run *figures.Run) (backends.Backend, error) {
-	b, err := backend.New()
-	if err != nil {
-		return nil, err
-	}
-	info := backend.Describe(b)
-	device := ""
-	if !info.Extended && info.Name != backend.StockGoBackendName {
-		device = strings.Join(info.Devices, ", ") // an accelerator; the CPU is described by package figures
-	}
-	run.UsedBackend(fmt.Sprintf("%s (%s)", info.Name, info.Description), device)
-	return b, nil
-}
+func newBackend(run *figures.Run) (backends.Backend, error) { return run.NewBackend() }
 
 // owners maps each SciNet experiment to the figure that trains it and saves its evaluation.
 var owners = map[string]string{

@@ -1,8 +1,6 @@
 package fig2021
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,7 +12,6 @@ import (
 
 	"github.com/gomlx/gomlx/backends"
 
-	"github.com/surrogo/surrogo/pkg/backend"
 	"github.com/surrogo/surrogo/pkg/dataset"
 	"github.com/surrogo/surrogo/pkg/datastore"
 	"github.com/surrogo/surrogo/pkg/figures"
@@ -43,52 +40,28 @@ type Generation struct {
 // directory every figure of the same data set shares, and opens it.
 func openData(run *figures.Run, spec dataset.Spec) (*datastore.Store, Generation, error) {
 	gen := Generation{Configurations: spec.Len()}
-	dir, err := run.CacheDir("datasets", spec.ID())
+	st, res, err := run.DataSet(spec)
 	if err != nil {
 		return nil, gen, err
 	}
-	res, err := datastore.Generate(run.Context(), spec, dir, datastore.Options{})
-	if err != nil {
-		return nil, gen, fmt.Errorf("data set cache %s: %w", dir, err)
-	}
-	run.Logf("data set %s in %s: %d shards reused, %d generated (%d solves) in %.1f s",
-		spec.ID(), dir, res.Reused, res.Generated, res.Solved, res.Elapsed.Seconds())
 	gen.Solved, gen.Seconds = res.Solved, res.Elapsed.Seconds()
-	st, err := datastore.Open(dir)
-	if err != nil {
-		return nil, gen, err
-	}
+	dir := st.Dir()
 	gen.Recorded, gen.Workers = recordedGeneration(dir)
 	return st, gen, nil
 }
 
 // newBackend returns the backend of $GOMLX_BACKEND and records it in the run's provenance.
-func newBackend(run *figures.Run) (backends.Backend, error) {
-	b, err := backend.New()
-	if err != nil {
-		return nil, err
-	}
-	info := backend.Describe(b)
-	device := ""
-	if !info.Extended && info.Name != backend.StockGoBackendName {
-		device = strings.Join(info.Devices, ", ")
-	}
-	run.UsedBackend(fmt.Sprintf("%s (%s)", info.Name, info.Description), device)
-	return b, nil
-}
+func newBackend(run *figures.Run) (backends.Backend, error) { return run.NewBackend() }
 
 // runDir returns the directory of the training run of cfg under the cache:
 // training/<data ID>/2021-model<NN>-w<width>-e<epochs>[-norollback]-<hash>, where the hash
 // fingerprints the whole configuration, so that a changed setting never meets an older run.
 func runDir(run *figures.Run, cfg training.Config, number int) (string, error) {
-	c := cfg
-	c.Data.Dir = ""
-	sum := sha256.Sum256(c.JSON())
-	name := fmt.Sprintf("2021-model%02d-w%d-e%d", number, c.Model.Width, c.Epochs)
-	if !c.Rollback.Enabled {
+	name := fmt.Sprintf("2021-model%02d-w%d-e%d", number, cfg.Model.Width, cfg.Epochs)
+	if !cfg.Rollback.Enabled {
 		name += "-norollback"
 	}
-	return run.CacheDir("training", c.Data.ID, name+"-"+hex.EncodeToString(sum[:4]))
+	return run.TrainingDir(cfg, name)
 }
 
 // trainModel trains model number of the protocol on the data cache (or finds the finished run)
@@ -108,7 +81,7 @@ func trainModel(run *figures.Run, p *Protocol, store *datastore.Store, b backend
 		return "", nil, err
 	}
 	start := time.Now()
-	h, err := training.Run(run.Context(), cfg, dir, training.Options{Backend: b})
+	h, err := run.Train(cfg, dir, training.Options{Backend: b})
 	if err != nil {
 		return dir, nil, fmt.Errorf("model %d (%s): %w", number, dir, err)
 	}

@@ -1,8 +1,6 @@
 package fig2023
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -12,7 +10,6 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/surrogo/surrogo/pkg/backend"
 	"github.com/surrogo/surrogo/pkg/codename"
 	"github.com/surrogo/surrogo/pkg/dataset"
 	"github.com/surrogo/surrogo/pkg/datastore"
@@ -24,6 +21,7 @@ import (
 	"github.com/surrogo/surrogo/pkg/npy"
 	"github.com/surrogo/surrogo/pkg/plots"
 	"github.com/surrogo/surrogo/pkg/scale"
+	"github.com/surrogo/surrogo/pkg/surrogate"
 	"github.com/surrogo/surrogo/pkg/training"
 	"github.com/surrogo/surrogo/solver"
 )
@@ -148,19 +146,7 @@ type Fig01Example struct {
 
 // newBackend returns the backend selected by $GOMLX_BACKEND (package backend: the extended pure-Go
 // backend by default) and records it in the run's provenance.
-func newBackend(run *figures.Run) (backends.Backend, error) {
-	b, err := backend.New()
-	if err != nil {
-		return nil, err
-	}
-	info := backend.Describe(b)
-	device := ""
-	if !info.Extended && info.Name != backend.StockGoBackendName {
-		device = strings.Join(info.Devices, ", ") // an accelerator; package figures describes the CPU
-	}
-	run.UsedBackend(fmt.Sprintf("%s (%s)", info.Name, info.Description), device)
-	return b, nil
-}
+func newBackend(run *figures.Run) (backends.Backend, error) { return run.NewBackend() }
 
 // trainingData returns the examples of spec for training and evaluation, with the training and
 // test subsets named train and test. Below paper scale they come from the data-set cache
@@ -190,17 +176,7 @@ func trainingData(run *figures.Run, spec dataset.Spec, train, test string) (*tra
 		run.Logf("paper scale: targets of data set %s are solved on the fly", spec.ID())
 		return d, func() { gen.Close() }, nil
 	}
-	dir, err := run.CacheDir("datasets", spec.ID())
-	if err != nil {
-		return nil, nil, err
-	}
-	res, err := datastore.Generate(run.Context(), spec, dir, datastore.Options{})
-	if err != nil {
-		return nil, nil, fmt.Errorf("data set cache %s: %w", dir, err)
-	}
-	run.Logf("data set %s in %s: %d shards reused, %d generated (%d solves) in %.1f s",
-		spec.ID(), dir, res.Reused, res.Generated, res.Solved, res.Elapsed.Seconds())
-	st, err := datastore.Open(dir)
+	st, _, err := run.DataSet(spec)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -212,26 +188,28 @@ func trainingData(run *figures.Run, spec dataset.Spec, train, test string) (*tra
 // training/<data ID>/<model>-<codename>-w<width>-e<epochs>-<hash>, where hash fingerprints the
 // whole configuration, so that a changed setting never meets an older run's checkpoints.
 func trainingRunDir(run *figures.Run, cfg training.Config) (string, error) {
-	c := cfg
-	c.Data.Dir = ""
-	sum := sha256.Sum256(c.JSON())
-	name := fmt.Sprintf("%s-%s-w%d-e%d-%s", c.Model.Name, c.Codename, c.Model.Width, c.Epochs, hex.EncodeToString(sum[:4]))
-	return run.CacheDir("training", c.Data.ID, name)
+	root, err := run.CacheDir()
+	if err != nil {
+		return "", err
+	}
+	return surrogate.RunDir(root, cfg), nil
 }
 
-func computeFig01(run *figures.Run) (Fig01Results, error) {
-	var res Fig01Results
-	spec, err := dataset.New(dataset.Recipe2023, run.Scale, run.Seed)
+// Fig01Setup returns the data set and the training configuration of Fig. 1 at a scale and seed:
+// the 2023 data set, and the ED-CNN trained as 1E1 with the scale's width and epochs
+// (fig01Training). The notebook trains it with package surrogate; computeFig01 finds that run.
+func Fig01Setup(s scale.Scale, seed uint64) (dataset.Spec, training.Config, error) {
+	spec, err := dataset.New(dataset.Recipe2023, s, seed)
 	if err != nil {
-		return res, err
+		return spec, training.Config{}, err
 	}
-	cfg, err := training.NewConfig(models.EDCNN, run.Scale, spec.N, fig01Codename)
+	cfg, err := training.NewConfig(models.EDCNN, s, spec.N, fig01Codename)
 	if err != nil {
-		return res, err
+		return spec, cfg, err
 	}
-	width, epochs, err := fig01Training(run.Scale)
+	width, epochs, err := fig01Training(s)
 	if err != nil {
-		return res, err
+		return spec, cfg, err
 	}
 	if width > 0 {
 		cfg.Model.Width = width
@@ -239,9 +217,15 @@ func computeFig01(run *figures.Run) (Fig01Results, error) {
 	if epochs > 0 {
 		cfg.Epochs = epochs
 	}
-	cfg.Seed = run.Seed
+	cfg.Seed = seed
 	cfg.Data.ID = spec.ID()
-	if err := cfg.Validate(); err != nil {
+	return spec, cfg, cfg.Validate()
+}
+
+func computeFig01(run *figures.Run) (Fig01Results, error) {
+	var res Fig01Results
+	spec, cfg, err := Fig01Setup(run.Scale, run.Seed)
+	if err != nil {
 		return res, err
 	}
 
@@ -269,7 +253,7 @@ func computeFig01(run *figures.Run) (Fig01Results, error) {
 	}
 	run.Logf("training %s (%s, %d epochs, batch %d) on %d examples in %s", cfg.Model.Describe(), fig01Codename,
 		cfg.Epochs, cfg.BatchSize, res.Train, dir)
-	h, err := training.Run(run.Context(), cfg, dir, training.Options{Backend: b, Data: data, Log: run.Log})
+	h, err := run.Train(cfg, dir, training.Options{Backend: b, Data: data, Log: run.Log})
 	if err != nil {
 		return res, err
 	}
@@ -368,35 +352,19 @@ func computeFig01(run *figures.Run) (Fig01Results, error) {
 	return res, nil
 }
 
-// describeExample measures the prediction of one configuration: the MAE per region, the
-// largest error and where it is, and the maxima of the two fields.
+// describeExample measures the prediction of one configuration (metrics.MeasureImage): the MAE
+// per region, the largest error and where it is, and the maxima of the two fields.
 func describeExample(input, target, pred []float32, nSources, n int) (Fig01Example, error) {
 	ex := Fig01Example{NSources: nSources, MAE: map[string]float64{}}
-	acc, err := metrics.NewRegionAccumulator(nSources)
+	e, err := metrics.MeasureImage(input, target, pred, n, nSources)
 	if err != nil {
 		return ex, err
 	}
-	if err := acc.Add(input, target, pred, nSources); err != nil {
-		return ex, err
+	for r, v := range e.MAE {
+		ex.MAE[r.String()] = v
 	}
-	for _, r := range metrics.Regions {
-		st, err := acc.Stat(r, nSources)
-		if err != nil {
-			return ex, err
-		}
-		if !math.IsNaN(st.MAE) {
-			ex.MAE[r.String()] = st.MAE
-		}
-	}
-	ex.TargetMax, ex.PredictionMax = math.Inf(-1), math.Inf(-1)
-	for i := range target {
-		e := math.Abs(float64(pred[i]) - float64(target[i]))
-		if e > ex.MaxError {
-			ex.MaxError, ex.MaxErrorAt = e, [2]int{i / n, i % n}
-		}
-		ex.TargetMax = max(ex.TargetMax, float64(target[i]))
-		ex.PredictionMax = max(ex.PredictionMax, float64(pred[i]))
-	}
+	ex.MaxError, ex.MaxErrorAt = e.MaxError, e.MaxErrorAt
+	ex.TargetMax, ex.PredictionMax = e.TargetMax, e.PredictionMax
 	return ex, nil
 }
 
