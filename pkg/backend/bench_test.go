@@ -26,8 +26,9 @@ var convBenchShapes = []struct {
 // BenchmarkConvTrain times one training step of a 3x3 "same" convolution layer: the forward convolution
 // and the gradients with respect to its input and its kernel (as the graph package builds them). It
 // reports GFLOP/s counting 2*B*H*W*9*Cin*Cout FLOPs for the forward and 3x that for the step, for
-// SimpleGo's direct ConvGeneral ("direct": the extended backend with option conv=direct, since stock
-// SimpleGo cannot build the gradient) and for the DotGeneral lowering of this package ("dot"), and
+// the fast CPU backend ("fast"), SimpleGo's direct ConvGeneral ("direct": the extended backend with
+// option conv=direct, since stock SimpleGo cannot build the gradient) and the extended backend's
+// DotGeneral lowering ("dot"), and
 // GFLOP/cpu-s, the same work per CPU-second of this process (less sensitive to other load).
 func BenchmarkConvTrain(b *testing.B) {
 	for _, s := range convBenchShapes {
@@ -36,7 +37,7 @@ func BenchmarkConvTrain(b *testing.B) {
 		modes := []struct {
 			name    string
 			backend backends.Backend
-		}{{"dot", testExtended}}
+		}{{"fast", testFast}, {"dot", testExtended}}
 		if s.stock {
 			modes = append(modes, struct {
 				name    string
@@ -88,16 +89,17 @@ func processCPUTime() time.Duration {
 }
 
 // BenchmarkDenseTrain times the forward and backward pass of a dense layer y = x.W (x [2048, 500],
-// W [500, 100]), whose gradients GoMLX builds as ReduceSum of broadcast products: fused into DotGeneral
-// by the extended backend ("fused"), materialized by stock SimpleGo ("stock"). It reports GFLOP/s
-// counting 3 x 2*2048*500*100 FLOPs per step.
+// W [500, 100]), whose gradients GoMLX builds as ReduceSum of broadcast products: matrix products on the
+// fast backend ("fast"), fused into SimpleGo's DotGeneral by the extended backend ("fused"),
+// materialized by stock SimpleGo ("stock"). It reports GFLOP/s counting 3 x 2*2048*500*100 FLOPs per
+// step.
 func BenchmarkDenseTrain(b *testing.B) {
 	const n, in, out = 2048, 500, 100
 	flops := 3 * 2 * float64(n*in*out)
 	for _, mode := range []struct {
 		name    string
 		backend backends.Backend
-	}{{"fused", testExtended}, {"stock", testStock}} {
+	}{{"fast", testFast}, {"fused", testExtended}, {"stock", testStock}} {
 		b.Run(mode.name, func(b *testing.B) {
 			rng := rand.New(rand.NewPCG(3, 4))
 			x := tensors.FromFlatDataAndDimensions(toF32(randFloats(rng, n*in)), n, in)
