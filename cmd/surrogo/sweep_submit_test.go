@@ -528,3 +528,80 @@ func (c *slurmCluster) processes() []int {
 	}
 	return pids
 }
+
+// TestSweepSubmitDryRun: --dry-run prints the job-array script and writes nothing; no Slurm needed.
+func TestSweepSubmitDryRun(t *testing.T) {
+	dir := t.TempDir()
+	file := writeSweep(t, dir, "dry", smokeCache(t), slurmRuns)
+	code, out, stderr := runSweepCLI(t, "sweep", "submit", "--slurm", file, "--dry-run", "--partition", "gpu", "--gres", "gpu:1",
+		"--cpus-per-task", "8", "--time", "1-00:00:00", "--max-parallel", "2")
+	exe, _ := os.Executable()
+	for _, want := range []string{"#!/bin/bash\n", "#SBATCH --array=0-3%2\n", "#SBATCH --partition=gpu\n", "#SBATCH --gres=gpu:1\n",
+		"#SBATCH --cpus-per-task=8\n", "#SBATCH --time=1-00:00:00\n", "#SBATCH --job-name=surrogo-dry\n",
+		"#SBATCH --output=" + filepath.Join(dir, "work", "slurm", "logs", "dry-%A_%a.log") + "\n",
+		"exec " + exe + " sweep run " + file + ` --shard "$SLURM_ARRAY_TASK_ID/4" --quiet --verbose` + "\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the script lacks %q", want)
+		}
+	}
+	if code != 0 || stderr != "" || t.Failed() {
+		t.Fatalf("exit %d, stderr %q; script:\n%s", code, stderr, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "work", "slurm")); err == nil {
+		t.Error("--dry-run wrote WORK/slurm")
+	}
+	code, out, _ = runSweepCLI(t, "sweep", "submit", "--slurm", file, "--dry-run", "--shards", "3")
+	if code != 0 || !strings.Contains(out, "#SBATCH --array=0-2\n") || !strings.Contains(out, "#   task 0: r0 r3\n") ||
+		!strings.Contains(out, `--shard "$SLURM_ARRAY_TASK_ID/3"`) {
+		t.Errorf("--shards 3: exit %d\n%s", code, out)
+	}
+	t.Logf("the script of --dry-run:\n%s", out)
+}
+
+// TestSweepSubmitBadInput: every bad input exits with status 2 before any work, with one line
+// naming it.
+func TestSweepSubmitBadInput(t *testing.T) {
+	tmp := t.TempDir()
+	good := writeSweep(t, filepath.Join(tmp, "good"), "good", smokeCache(t), slurmRuns)
+	conflict := writeSweep(t, filepath.Join(tmp, "conflict"), "conflict", smokeCache(t), slurmRuns)
+	os.MkdirAll(filepath.Join(tmp, "conflict", "out", "runs"), 0o755)
+	os.WriteFile(filepath.Join(tmp, "conflict", "out", "runs", "r1.json"), []byte(`{"id": "r1", "config_hash": "0123"}`), 0o644)
+	noPath, oldPath := t.TempDir(), os.Getenv("PATH")
+	t.Setenv("PATH", oldPath) // restored at the end whatever happens
+	for _, tc := range []struct {
+		args []string
+		path string // PATH for the case
+		want string
+	}{
+		{args: []string{good, "--dry-run"}, want: "--slurm"},
+		{args: []string{"--slurm"}, want: "SWEEP.json"},
+		{args: []string{"--slurm", filepath.Join(tmp, "missing.json")}, want: "missing.json"},
+		{args: []string{"--slurm", good, good}, want: "unexpected"},
+		{args: []string{"--slurm", good, "--time", "4h"}, want: "--time"},
+		{args: []string{"--slurm", good, "--gres", "gpu 1"}, want: "--gres"},
+		{args: []string{"--slurm", good, "--partition", "a;b"}, want: "--partition"},
+		{args: []string{"--slurm", good, "--cpus-per-task", "-1"}, want: "--cpus-per-task"},
+		{args: []string{"--slurm", good, "--max-parallel", "-1"}, want: "--max-parallel"},
+		{args: []string{"--slurm", good, "--shards", "-1"}, want: "--shards"},
+		{args: []string{"--slurm", good, "--shards", "9", "--dry-run"}, want: "--shards"},
+		{args: []string{"--slurm", good, "--surrogo", filepath.Join(tmp, "nothing")}, want: "--surrogo"},
+		{args: []string{"--slurm", good, "--surrogo", tmp}, want: "--surrogo"},
+		{args: []string{"--slurm", good, "--dry-run", "--wait"}, want: "--wait"},
+		{args: []string{"--slurm", good}, path: noPath, want: "sbatch not found"},
+		{args: []string{"--slurm", conflict, "--dry-run"}, want: "another configuration"},
+		{args: []string{"--slurm", good, "--bogus"}, want: "-bogus"},
+	} {
+		if tc.path != "" {
+			os.Setenv("PATH", tc.path)
+		}
+		code, out, stderr := runSweepCLI(t, append([]string{"sweep", "submit"}, tc.args...)...)
+		os.Setenv("PATH", oldPath)
+		lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
+		if code != 2 || len(lines) != 1 || !strings.Contains(stderr, tc.want) || !strings.HasPrefix(stderr, "surrogo sweep submit: ") || out != "" {
+			t.Errorf("%q: exit %d, stderr %q (want 2 and one line naming %q); output %q", tc.args, code, stderr, tc.want, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "good", "work")); err == nil {
+		t.Error("a refused submission wrote the work directory")
+	}
+}
