@@ -243,6 +243,12 @@ func (e *fastExecutable) Execute(inputs []backends.Buffer, donate []bool, _ back
 				owned[n.id] = true
 			}
 		case *fastHeavy:
+			if st.runRaw != nil {
+				if err := e.runRaw(st, i, values, owned, release); err != nil {
+					return nil, err
+				}
+				break
+			}
 			ins := make([][]float32, len(st.inputs))
 			for j, n := range st.inputs {
 				if off, ok := e.plan.offsets[n.id]; ok {
@@ -335,6 +341,37 @@ func (e *fastExecutable) Execute(inputs []backends.Buffer, donate []bool, _ back
 	}
 	values = nil
 	return outs, nil
+}
+
+// runRaw executes a raw heavy step (see fastHeavy.runRaw) at index step.
+func (e *fastExecutable) runRaw(st *fastHeavy, step int, values map[int]backends.Buffer, owned map[int]bool, release func(*fastNode, int)) error {
+	be := e.backend.Backend
+	ins := make([]any, len(st.inputs))
+	for j, n := range st.inputs {
+		buf := values[n.id]
+		if buf == nil {
+			return errors.Errorf("backend %q: %q step %d: value %d not computed", FastBackendName, e.name, step, n.id)
+		}
+		flat, err := be.BufferData(buf)
+		if err != nil {
+			return err
+		}
+		ins[j] = flat
+	}
+	outs := make([]any, len(st.outputs))
+	for j, out := range st.outputs {
+		buf, flat, err := be.NewSharedBuffer(0, out.shape)
+		if err != nil {
+			return err
+		}
+		outs[j] = flat
+		values[out.id], owned[out.id] = buf, true
+	}
+	st.runRaw(ins, outs, e.backend.threads)
+	for _, n := range st.inputs {
+		release(n, step)
+	}
+	return nil
 }
 
 // reusableInput returns the index of an input of heavy step st (at index step) whose buffer can hold

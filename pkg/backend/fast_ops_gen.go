@@ -308,8 +308,8 @@ func (b *fastBuilder) Conj(x backends.Op) (backends.Op, error) {
 	return s.wrap(r0), s.err
 }
 
-// ConvertDType implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) ConvertDType(x backends.Op, dtype dtypes.DType) (backends.Op, error) {
+// lightConvertDType builds ConvertDType in the current light segment (when it is not fused).
+func (b *fastBuilder) lightConvertDType(x backends.Op, dtype dtypes.DType) (backends.Op, error) {
 	if err := b.ready(x); err != nil {
 		return nil, err
 	}
@@ -1073,8 +1073,8 @@ func (b *fastBuilder) lightPow(lhs backends.Op, rhs backends.Op) (backends.Op, e
 	return s.wrap(r0), s.err
 }
 
-// RNGBitGenerator implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) RNGBitGenerator(state backends.Op, shape shapes.Shape) (backends.Op, backends.Op, error) {
+// lightRNGBitGenerator builds RNGBitGenerator in the current light segment (when it is not fused).
+func (b *fastBuilder) lightRNGBitGenerator(state backends.Op, shape shapes.Shape) (backends.Op, backends.Op, error) {
 	if err := b.ready(state); err != nil {
 		return nil, nil, err
 	}

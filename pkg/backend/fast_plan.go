@@ -75,6 +75,13 @@ type arenaPlan struct {
 // newArenaPlan plans the arena of the executable's heavy values and scratch spaces; external holds the
 // ids of values read by light segments or returned.
 func newArenaPlan(steps []any, lastUse map[int]int, external map[int]bool) *arenaPlan {
+	for _, st := range steps { // Raw steps read typed buffers.
+		if h, ok := st.(*fastHeavy); ok && h.runRaw != nil {
+			for _, n := range h.inputs {
+				external[n.id] = true
+			}
+		}
+	}
 	var items []*planInterval
 	for i, st := range steps {
 		h, ok := st.(*fastHeavy)
@@ -82,7 +89,7 @@ func newArenaPlan(steps []any, lastUse map[int]int, external map[int]bool) *aren
 			continue
 		}
 		for _, n := range h.outputs {
-			if external[n.id] {
+			if external[n.id] || h.runRaw != nil {
 				continue
 			}
 			last, used := lastUse[n.id]

@@ -33,14 +33,15 @@ var handWritten = map[string]bool{
 	"Pad":                   true,
 }
 
-// fusible lists the ops the fast builder may fuse (fast_fuse.go): their generated method is named
-// light<Op>, the fallback when an op cannot be fused.
+// fusible lists the ops the fast builder implements itself with a fallback to the extended backend
+// (fused element-wise ops, fast_fuse.go; random bits, fast_rng.go): their generated method is named
+// light<Op>, the fallback.
 var fusible = map[string]bool{}
 
 func init() {
 	for _, op := range []string{"Add", "Sub", "Mul", "Div", "Max", "Min", "Pow", "Neg", "Abs", "Exp", "Log",
 		"Sqrt", "Rsqrt", "Tanh", "Logistic", "GreaterOrEqual", "GreaterThan", "LessOrEqual", "LessThan",
-		"Equal", "NotEqual", "Where", "BroadcastInDim", "Reshape", "Identity"} {
+		"Equal", "NotEqual", "Where", "BroadcastInDim", "Reshape", "Identity", "ConvertDType", "RNGBitGenerator"} {
 		fusible[op] = true
 	}
 }
