@@ -140,6 +140,14 @@ func TestSweepSubmitSlurm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The cancelled task of the mid-run run received SIGTERM and saved its state.
+	for _, task := range job.Tasks {
+		if task.Runs[0] == mid {
+			if log, err := os.ReadFile(job.Log(task.Task)); err != nil || !strings.Contains(string(log), "paused") {
+				t.Errorf("the log of the cancelled task of %s should say that the sweep paused: %v\n%s", mid, err, log)
+			}
+		}
+	}
 	finished := map[string][]byte{} // the runs done before the cancellation, their result files' bytes
 	for _, r := range st.Runs {
 		if r.State == sweep.Done {

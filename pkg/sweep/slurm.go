@@ -699,7 +699,11 @@ func (s *SlurmStatus) Table() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "sweep %s (scale %s, shard %s): %s\n", s.Name, s.Scale, s.Shard, s.Out)
 	for _, j := range s.Jobs {
-		fmt.Fprintf(&b, "slurm job %s: %d tasks, submitted %s; logs %s\n", j.JobID, len(j.Tasks), j.Submitted, j.Logs)
+		note := ""
+		if j.SweepHash != "" && j.SweepHash != s.Hash {
+			note = " (submitted with another declaration of the sweep: its tasks may run other runs)"
+		}
+		fmt.Fprintf(&b, "slurm job %s: %d tasks, submitted %s; logs %s%s\n", j.JobID, len(j.Tasks), j.Submitted, j.Logs, note)
 	}
 	if s.Warning != "" {
 		fmt.Fprintf(&b, "slurm: %s\n", s.Warning)
@@ -730,9 +734,14 @@ func (s *SlurmStatus) Table() string {
 			if ts.Reason != "" && ts.State == "PENDING" {
 				task += " (" + ts.Reason + ")"
 			}
-			if r.State == Failed || slices.Contains(FailedSlurmStates, ts.State) {
+			switch {
+			case r.State == Failed || slices.Contains(FailedSlurmStates, ts.State):
 				detail += "; log " + ts.Log
 				tail = ts.LogTail
+			case r.State != Done && ts.State == "":
+				if _, err := os.Stat(ts.Log); err == nil {
+					detail += "; last log " + ts.Log
+				}
 			}
 		}
 		fmt.Fprintf(&b, "  %3d  %-*s  %-8s  %-24s  %s\n", r.Index, w, r.ID, r.State, task, detail)
