@@ -315,6 +315,7 @@ func TestFig04Rollbacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.Rollback.M, p.Rollback.S = 5, 1 // a window that fits these 12 epochs
 	js := func(v ...float64) []training.JSONFloat {
 		out := make([]training.JSONFloat, len(v))
 		for i, x := range v {
