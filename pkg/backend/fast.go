@@ -16,23 +16,36 @@ import (
 // name New accepts in $GOMLX_BACKEND. It is the default of New.
 const FastBackendName = "surrogo"
 
-// FastOps lists the ops the fast CPU backend runs with its own kernels (package gemm and the
-// convolution lowering of fast_conv.go) for float32 operands; every other op, and these ops for other
-// dtypes or configurations, run on the extended pure-Go backend (see Backend).
+// FastOps lists the ops the fast CPU backend runs with its own kernels for float32 operands (random
+// bits and conversions to float32 for integer ones); every other op, and these ops for other dtypes or
+// configurations it does not handle, run on the extended pure-Go backend (see Backend).
 var FastOps = []backends.OpType{
-	backends.OpTypeDotGeneral,
-	backends.OpTypeConvGeneral,
+	backends.OpTypeDotGeneral, backends.OpTypeConvGeneral, // package gemm
+	backends.OpTypeBatchNormForTraining, backends.OpTypeBatchNormForInference, backends.OpTypeBatchNormGradient,
+	backends.OpTypeReduceSum, backends.OpTypeReverse, backends.OpTypeSlice, backends.OpTypeConcatenate,
+	backends.OpTypePad, backends.OpTypeRNGBitGenerator, backends.OpTypeConvertDType,
+	// Fused element-wise (fast_fuse.go):
+	backends.OpTypeAdd, backends.OpTypeSub, backends.OpTypeMul, backends.OpTypeDiv, backends.OpTypeMax,
+	backends.OpTypeMin, backends.OpTypePow, backends.OpTypeNeg, backends.OpTypeAbs, backends.OpTypeExp,
+	backends.OpTypeLog, backends.OpTypeSqrt, backends.OpTypeRsqrt, backends.OpTypeTanh, backends.OpTypeLogistic,
+	backends.OpTypeGreaterOrEqual, backends.OpTypeGreaterThan, backends.OpTypeLessOrEqual,
+	backends.OpTypeLessThan, backends.OpTypeEqual, backends.OpTypeNotEqual, backends.OpTypeWhere,
+	backends.OpTypeBroadcastInDim, backends.OpTypeReshape, backends.OpTypeIdentity,
 }
 
 // FastBackend is the project's fast CPU backend. Its builder records the graph as a sequence of steps:
-// "heavy" ops (FastOps: matrix products and convolutions, where the time goes) run with the project's
-// own kernels, and the ops between them are grouped into segments, each compiled and executed by the
-// extended pure-Go backend (SimpleGo plus the ops of ExtendedOps) that FastBackend embeds. All values are
-// SimpleGo buffers: the kernels read and write their storage in place (shared buffers), so nothing is
-// copied between the two.
+// "heavy" ops run on the project's own kernels (FastOps: convolutions and matrix products on package
+// gemm, reading the im2col matrix in place; BatchNorm, reductions and copies; element-wise ops fused
+// into passes over cache-sized blocks with package vec), and the ops between them are grouped into
+// segments, each compiled and executed by the extended pure-Go backend (SimpleGo plus the ops of
+// ExtendedOps) that FastBackend embeds. At compile time, steps whose results nothing reads are
+// dropped, and the values only heavy ops read are placed in one arena per execution (fast_plan.go);
+// the others are SimpleGo buffers, which the kernels read and write in place (shared buffers), so
+// nothing is copied between the two; an update of a donated input (an optimizer step) is written over
+// it.
 //
 // Results are deterministic: the kernels partition work independently of timing, so the same inputs
-// give bit-identical outputs for a given kernel (gemm.Kernel) and thread count.
+// give bit-identical outputs for a given kernel (gemm.Kernel, vec.Kernel) and thread count.
 type FastBackend struct {
 	*Backend
 	config  string
