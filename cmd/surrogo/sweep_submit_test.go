@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -46,10 +47,9 @@ var slurmRunIDs = []string{"r0", "r1", "r2", "r3"}
 // the finished runs; a task that fails, shown failed by sweep status with its log; and a last
 // submission that resumes the failed run from its checkpoint.
 func TestSweepSubmitSlurm(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a Slurm cluster")
-	}
 	start := time.Now()
+	c := startSlurm(t)
+	t.Logf("one-node Slurm cluster up in %s (node %s)", time.Since(start).Round(time.Millisecond), c.node)
 	t.Setenv("GOMLX_BACKEND", "goext") // the deterministic pure-Go backend, in the tasks too
 	cache := smokeCache(t)
 	dir := t.TempDir()
@@ -61,10 +61,6 @@ func TestSweepSubmitSlurm(t *testing.T) {
 		t.Fatalf("local sweep: exit %d\n%s%s", code, out, stderr)
 	}
 	local := time.Since(t0)
-
-	t0 = time.Now()
-	c := startSlurm(t)
-	t.Logf("one-node Slurm cluster up in %s (node %s)", time.Since(t0).Round(time.Millisecond), c.node)
 	t.Setenv(surrogoMainEnv, "1") // for the tasks: sbatch passes the environment on
 
 	sameAsLocal := func(name string) {
@@ -292,6 +288,7 @@ func ensureSlurm(t *testing.T) {
 	if len(missing) == 0 {
 		return
 	}
+	slices.Sort(missing)
 	if os.Geteuid() != 0 {
 		t.Skipf("Slurm is not installed (%s missing) and installing it needs root: apt-get install slurm-wlm munge", strings.Join(missing, ", "))
 	}
