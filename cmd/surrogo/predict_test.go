@@ -34,7 +34,9 @@ func TestPredictCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A configuration of the user's own: 3 sources on the smoke lattice (N = 32).
+	// The smoke geometry's diffusion length: another one is refused (tested below).
 	p := solver.NewProblem(spec.N, []solver.Source{{X: 8, Y: 9, R: 5, Value: 1}, {X: 20, Y: 22, R: 5, Value: 0.5}, {X: 24, Y: 8, R: 4, Value: 0.8}})
+	p.D, p.Gamma = spec.D, spec.Gamma
 	dir := t.TempDir()
 	writeConfig := func(name string, p solver.Problem) string {
 		data, err := json.Marshal(p)

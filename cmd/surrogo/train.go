@@ -197,6 +197,9 @@ on a GPU).`)
 				return badInputf("--scale: %v", err)
 			}
 		}
+		if err := checkRecipe(*modelName, store, *dataDir); err != nil {
+			return err
+		}
 		if cfg, err = training.NewConfig(*modelName, sc, store.N(), *code); err != nil {
 			return badInputf("--model/--codename/--scale: %v", err)
 		}
@@ -327,11 +330,30 @@ on a GPU).`)
 	return nil
 }
 
+// checkRecipe refuses a data set of the other paper's recipe for a paper's model.
+func checkRecipe(model string, store *datastore.Store, dataDir string) error {
+	var want dataset.Recipe
+	switch model {
+	case models.EDCNN:
+		want = dataset.Recipe2023
+	case models.DCNNAE:
+		want = dataset.Recipe2021
+	}
+	if spec := store.Spec(); want != "" && spec.Recipe != dataset.RecipeCustom && spec.Recipe != want {
+		return badInputf("--data: %s holds a %s-recipe data set, but %s is the model of the %s paper: give a %s data set (surrogo data gen --recipe %s)",
+			dataDir, spec.Recipe, model, want, want, want)
+	}
+	return nil
+}
+
 // checkTrainInputs checks the resolved configuration against the data and the run directory
 // before any work: the model's lattice and paper against the data set's, the subsets, and
 // whether another process is training in the directory.
 func checkTrainInputs(cfg *training.Config, store *datastore.Store, dataDir, out string) error {
 	m := cfg.Model
+	if err := checkRecipe(m.Name, store, dataDir); err != nil {
+		return err
+	}
 	switch {
 	case m.Width < 1:
 		return badInputf("config field model.width: must be at least 1 (0 would silently build the papers' width %d), got %d", models.PaperWidth, m.Width)
@@ -339,18 +361,6 @@ func checkTrainInputs(cfg *training.Config, store *datastore.Store, dataDir, out
 		return badInputf("config field model.leaky_slope: must be positive (0 would silently mean the papers' %g)", models.PaperLeakySlope)
 	case m.Size != store.N():
 		return badInputf("--data: the data set's lattice is %d x %d, the model's (config field model.size) %d x %d", store.N(), store.N(), m.Size, m.Size)
-	}
-	spec := store.Spec()
-	var want dataset.Recipe
-	switch m.Name {
-	case models.EDCNN:
-		want = dataset.Recipe2023
-	case models.DCNNAE:
-		want = dataset.Recipe2021
-	}
-	if want != "" && spec.Recipe != dataset.RecipeCustom && spec.Recipe != want {
-		return badInputf("--data: %s holds a %s-recipe data set, but %s is the model of the %s paper: give a %s data set (surrogo data gen --recipe %s)",
-			dataDir, spec.Recipe, m.Name, want, want, want)
 	}
 	if _, err := training.OpenData(cfg.Data); err != nil {
 		return badInputf("--data/--train/--test: %v", err)
