@@ -40,7 +40,11 @@ func TestSmokeEndToEnd(t *testing.T) {
 	} {
 		t.Run(tc.model, func(t *testing.T) {
 			cache := smokeData(t, tc.recipe)
-			cfg, err := NewConfig(tc.model, scale.Smoke, 32, tc.codename)
+			spec, err := dataset.New(tc.recipe, scale.Smoke, 1) // The lattice of the recipe's smoke scale.
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := NewConfig(tc.model, scale.Smoke, spec.N, tc.codename)
 			if err != nil {
 				t.Fatal(err)
 			}
