@@ -279,6 +279,9 @@ func pooledStd(sets map[string][]*RunMetrics, region string) (float64, int) {
 // standard deviations.
 func noImprovementBetweenSets(sets map[string][]*RunMetrics, labels []string) (bool, string, bool) {
 	var means []float64
+	if len(labels) < 2 {
+		return untestable("%d sets declared or finished", len(labels))
+	}
 	for _, l := range labels {
 		if len(sets[l]) < 2 {
 			return untestable("set %s has %d finished models (need 2)", l, len(sets[l]))

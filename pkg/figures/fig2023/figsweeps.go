@@ -1,0 +1,444 @@
+package fig2023
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"gonum.org/v1/plot/vg"
+
+	"github.com/surrogo/surrogo/pkg/dataset"
+	"github.com/surrogo/surrogo/pkg/figures"
+	"github.com/surrogo/surrogo/pkg/figures/internal/figkit"
+	"github.com/surrogo/surrogo/pkg/models"
+	"github.com/surrogo/surrogo/pkg/plots"
+	"github.com/surrogo/surrogo/pkg/scale"
+)
+
+// Figs. 5-14, 16 and 17 of the 2023 paper, drawn from the results of the 2023 sweeps (sweeps.go)
+// and Fig. 2, the architecture sketch, drawn from the model's layer table. Each figure's results
+// hold the finished runs it draws (with their per-region, per-count errors, kept epochs and
+// training times), how much of each sweep is done, and the verdicts on the paper's claims
+// about it. At the smoke scale Compute runs the sweeps first (seconds per run); at the other
+// scales it reads what `surrogo sweep run figures/sweeps/NAME-SCALE.json` has finished.
+
+// SweepFigResults are the results of a figure drawn from the 2023 sweeps.
+type SweepFigResults struct {
+	Figure   string    `json:"figure"`
+	Evidence *Evidence `json:"evidence"`
+	Verdicts []Verdict `json:"verdicts"`
+	// Fits are Fig. 14's logarithmic fits per region.
+	Fits map[string]LogFit `json:"fits,omitempty"`
+}
+
+// sweepFigure describes one sweep-based figure.
+type sweepFigure struct {
+	id     string
+	sweeps []string
+	title  string
+	render func(r *SweepFigResults) ([]plots.Panel, error)
+}
+
+var ladderFigs = map[string]int{"2023-fig05": 80, "2023-fig07": 40, "2023-fig08": 20, "2023-fig10": 8, "2023-fig11": 4, "2023-fig12": 2, "2023-fig13": 1}
+
+func init() {
+	var figs []sweepFigure
+	for id, d := range ladderFigs {
+		d := d
+		figs = append(figs, sweepFigure{id: id, sweeps: []string{SweepLadder, SweepFluctuations},
+			title: fmt.Sprintf("MAE vs number of sources, models trained on %g%% of the training set", pct(d)),
+			render: func(r *SweepFigResults) ([]plots.Panel, error) { return ladderPanels(r.Evidence, d) }})
+	}
+	figs = append(figs,
+		sweepFigure{id: "2023-fig06", sweeps: []string{SweepLadder, SweepFluctuations},
+			title:  "Fluctuations: mean ± std of 80E1 models on three disjoint 1.25% training sets",
+			render: func(r *SweepFigResults) ([]plots.Panel, error) { return fluctPanels(r.Evidence, "fig6-") }},
+		sweepFigure{id: "2023-fig09", sweeps: []string{SweepLadder, SweepFluctuations},
+			title:  "Fluctuations: mean ± std of inverse-Huber models on two disjoint 5% training sets",
+			render: func(r *SweepFigResults) ([]plots.Panel, error) { return fluctPanels(r.Evidence, "fig9-") }},
+		sweepFigure{id: "2023-fig14", sweeps: []string{SweepLadder},
+			title: "MAE averaged over numbers of sources vs training-set size (best model per size; E1 models)", render: fig14Panels},
+		sweepFigure{id: "2023-fig16", sweeps: []string{SweepFixedCount},
+			title: "Row-normalized MAE of models trained on P sources (x), tested on M sources (y)", render: fig16Panels},
+		sweepFigure{id: "2023-fig17", sweeps: []string{SweepFixedCount},
+			title: "MAE on all numbers of sources (mean over M) of models trained on P sources", render: fig17Panels},
+	)
+	for _, f := range figs {
+		f := f
+		figures.Register(figures.Def[SweepFigResults]{ID: f.id,
+			Compute: func(run *figures.Run) (SweepFigResults, error) { return computeSweepFig(run, f) },
+			Render:  func(run *figures.Run, r SweepFigResults) error { return renderSweepFig(run, f, &r) },
+			Summary: summarySweepFig,
+		})
+	}
+	figures.Register(figures.Def[Fig02Results]{ID: "2023-fig02", Compute: computeFig02, Render: renderFig02, Summary: summaryFig02})
+}
+
+func computeSweepFig(run *figures.Run, f sweepFigure) (SweepFigResults, error) {
+	ev, err := evidenceFor(run, f.sweeps...)
+	if err != nil {
+		return SweepFigResults{}, err
+	}
+	r := SweepFigResults{Figure: f.id, Evidence: ev, Verdicts: Verdicts(ev, f.id)}
+	if f.id == "2023-fig14" {
+		r.Fits = map[string]LogFit{}
+		for _, region := range RegionNames {
+			if fit := Fig14Fit(ev, region); fit.N >= 2 {
+				r.Fits[region] = fit
+			}
+		}
+	}
+	// Keep only the sweeps the figure draws (and those its claims read).
+	need := map[string]bool{}
+	for _, s := range f.sweeps {
+		need[s] = true
+	}
+	if !need[SweepLadder] {
+		ev.Ladder = nil
+	}
+	if !need[SweepFluctuations] {
+		ev.Fluctuations = nil
+	}
+	if !need[SweepFixedCount] {
+		ev.FixedCount = nil
+	}
+	return r, nil
+}
+
+// sweepStamp is the scale stamp of a sweep figure: scale, geometry, width, epochs, sweep progress.
+func sweepStamp(r *SweepFigResults) string {
+	ev := r.Evidence
+	s := ev.Setup
+	epochs := "the paper's table epochs (≤ 100)"
+	if s.Epochs > 0 {
+		epochs = fmt.Sprintf("%d epochs", s.Epochs)
+	}
+	var prog []string
+	for _, d := range []*SweepData{ev.Ladder, ev.Fluctuations, ev.FixedCount} {
+		if d != nil {
+			prog = append(prog, fmt.Sprintf("%s %d/%d runs", d.Name, d.Done, d.Total))
+		}
+	}
+	st := figkit.Stamp(s.Scale, "N=512, R=5, l=20, width 64, 320k training configurations", false) +
+		fmt.Sprintf(" · %s, width %d, %s · %s", ev.Geometry, s.Width, epochs, strings.Join(prog, ", "))
+	if s.Note != "" {
+		st += " · " + s.Note
+	}
+	return st
+}
+
+func renderSweepFig(run *figures.Run, f sweepFigure, r *SweepFigResults) error {
+	panels, err := f.render(r)
+	if err != nil {
+		return err
+	}
+	cols := 3
+	rows := (len(panels) + cols - 1) / cols
+	fig := plots.NewFigure(rows, cols, panels...)
+	fig.Title = f.title
+	fig.Width, fig.Height = 13*vg.Inch, vg.Length(rows)*3.8*vg.Inch+0.8*vg.Inch
+	fig.Stamp = sweepStamp(r)
+	for _, ext := range []string{".png", ".svg"} {
+		if err := fig.Save(run.Path(run.ID + ext)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func summarySweepFig(r SweepFigResults) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n\n", sweepStamp(&r))
+	b.WriteString(VerdictsMarkdown(r.Verdicts))
+	return b.String()
+}
+
+var countTicks = []float64{1, 5, 10, 15, 20}
+
+func regionTitle(region string) string {
+	if t, ok := fig03Titles[region]; ok {
+		return t
+	}
+	return "whole lattice"
+}
+
+func nonEmpty(p []plots.Panel, what string) error {
+	if len(p) == 0 {
+		return fmt.Errorf("no finished runs for %s: run the sweep (surrogo sweep run figures/sweeps/...)", what)
+	}
+	return nil
+}
+
+// finite replaces NaN values by nothing the plot draws (log axes skip non-positive values).
+func finite(x []float64) []float64 {
+	out := make([]float64, len(x))
+	for i, v := range x {
+		if math.IsNaN(v) {
+			out[i] = 0
+		} else {
+			out[i] = v
+		}
+	}
+	return out
+}
+
+// ladderPanels: one panel per region, one line per model of the size (Figs. 5, 7, 8, 10-13).
+func ladderPanels(ev *Evidence, divisor int) ([]plots.Panel, error) {
+	runs := ladderAt(ev, divisor)
+	if len(runs) == 0 {
+		return nil, nonEmpty(nil, fmt.Sprintf("the %g%% models", pct(divisor)))
+	}
+	var out []plots.Panel
+	for _, region := range RegionNames {
+		ax := &plots.Axes{Title: regionTitle(region), XLabel: "number of sources", YLabel: "MAE", LogY: true,
+			XTicks: countTicks, Grid: true, Legend: plots.LegendTopLeft}
+		for _, r := range runs {
+			c, m := r.Curve(region)
+			ax.Line(r.Codename, floats(c), finite(m))
+		}
+		out = append(out, ax)
+	}
+	return out, nil
+}
+
+// fluctPanels: mean ± std over the models of each set (Figs. 6 and 9).
+func fluctPanels(ev *Evidence, prefix string) ([]plots.Panel, error) {
+	labels, sets := fluctSets(ev, prefix)
+	var out []plots.Panel
+	for _, region := range RegionNames {
+		ax := &plots.Axes{Title: regionTitle(region), XLabel: "number of sources", YLabel: "MAE", LogY: true,
+			XTicks: countTicks, Grid: true, Legend: plots.LegendTopLeft}
+		n := 0
+		for _, l := range labels {
+			runs := sets[l]
+			if len(runs) == 0 {
+				continue
+			}
+			c, mean := meanCurve(runs, region)
+			std := make([]float64, len(mean))
+			for _, r := range runs {
+				_, m := r.Curve(region)
+				for i := range m {
+					if i < len(std) && !math.IsNaN(m[i]) {
+						std[i] += (m[i] - mean[i]) * (m[i] - mean[i])
+					}
+				}
+			}
+			for i := range std {
+				if len(runs) > 1 {
+					std[i] = math.Sqrt(std[i] / float64(len(runs)-1))
+				} else {
+					std[i] = 0
+				}
+			}
+			ax.LineStd(fmt.Sprintf("%s (%d models)", strings.ReplaceAll(strings.TrimSuffix(l, "-"), "-d", " δ="), len(runs)), floats(c), finite(mean), std)
+			n++
+		}
+		if n == 0 {
+			return nil, nonEmpty(nil, "the fluctuation sets")
+		}
+		out = append(out, ax)
+	}
+	return out, nil
+}
+
+func fig14Panels(r *SweepFigResults) ([]plots.Panel, error) {
+	ev := r.Evidence
+	d, best, e1 := fig14Points(ev)
+	if len(d) == 0 {
+		return nil, nonEmpty(nil, "the ladder")
+	}
+	var out []plots.Panel
+	for _, region := range RegionNames {
+		ax := &plots.Axes{Title: regionTitle(region), XLabel: "training-set size (%)", YLabel: "MAE (mean over k)", LogX: true,
+			Grid: true, Legend: plots.LegendTopRight}
+		var x, y, xe, ye []float64
+		var names []string
+		for i := range d {
+			x, y = append(x, pct(d[i])), append(y, best[i].Mean(region))
+			names = append(names, best[i].Codename)
+			if e1[i] != nil {
+				xe, ye = append(xe, pct(d[i])), append(ye, e1[i].Mean(region))
+			}
+		}
+		ax.Scatter("best: "+strings.Join(names, ", "), x, finite(y))
+		if len(xe) > 0 {
+			l := ax.Line("E1 models", xe, finite(ye))
+			l.Dashed = true
+		}
+		if f, ok := r.Fits[region]; ok && !math.IsNaN(f.B) {
+			fn := ax.Func(fmt.Sprintf("%.3g %+.3g ln(size), R²=%.2f", f.A, f.B, f.R2), func(s float64) float64 { return f.A + f.B*math.Log(s) }, x[0], x[len(x)-1])
+			fn.Color = plots.Black
+		}
+		out = append(out, ax)
+	}
+	return out, nil
+}
+
+func fig16Panels(r *SweepFigResults) ([]plots.Panel, error) {
+	var out []plots.Panel
+	for _, region := range RegionNames {
+		ps, ms, mat := fixedMatrix(r.Evidence, region)
+		// The paper leaves out P = 1 ("the MAE is an order of magnitude larger").
+		start := 0
+		if len(ps) > 1 && ps[0] == 1 {
+			start = 1
+		}
+		if len(ps)-start == 0 {
+			return nil, nonEmpty(nil, "the fixed-count models")
+		}
+		var sub [][]float64
+		var ylab []string
+		for i, row := range mat {
+			ok := false
+			for _, v := range row[start:] {
+				if !math.IsNaN(v) && v > 0 {
+					ok = true
+				}
+			}
+			if ok {
+				sub = append(sub, row[start:])
+				ylab = append(ylab, fmt.Sprint(ms[i]))
+			}
+		}
+		if len(sub) == 0 {
+			continue
+		}
+		norm, err := plots.NormalizeRows(sub)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", region, err)
+		}
+		h, err := plots.NewMatrix(norm)
+		if err != nil {
+			return nil, err
+		}
+		var xl []string
+		for _, p := range ps[start:] {
+			xl = append(xl, fmt.Sprint(p))
+		}
+		h.Title, h.XTickLabels, h.YTickLabels = regionTitle(region)+" (x: P, y: M)", xl, ylab
+		out = append(out, h)
+	}
+	return out, nonEmpty(out, "the fixed-count models")
+}
+
+func fig17Panels(r *SweepFigResults) ([]plots.Panel, error) {
+	var out []plots.Panel
+	for _, region := range RegionNames {
+		ps, _, mat := fixedMatrix(r.Evidence, region)
+		if len(ps) == 0 {
+			return nil, nonEmpty(nil, "the fixed-count models")
+		}
+		ax := &plots.Axes{Title: regionTitle(region), XLabel: "number of sources trained on, P", YLabel: "MAE (mean over M = 1..20)",
+			LogY: true, XTicks: countTicks, Grid: true, Legend: plots.LegendNone}
+		ax.Line("", floats(ps), finite(fixedAverage(mat, len(ps))))
+		out = append(out, ax)
+	}
+	return out, nil
+}
+
+// --- Fig. 2: the architecture sketch from the layer table ---
+
+// Fig02Results is the layer table of the ED-CNN at the run's scale and at the paper's.
+type Fig02Results struct {
+	Scale  Fig02Net `json:"scale"`
+	Paper  Fig02Net `json:"paper"`
+	Width  int      `json:"width"`
+	Size   int      `json:"size"`
+	Params int      `json:"params"`
+}
+
+// Fig02Net is the sequence of convolution blocks: channels and spatial size after each.
+type Fig02Net struct {
+	Describe string   `json:"describe"`
+	Ops      []string `json:"ops"`
+	Channels []int    `json:"channels"`
+	Sizes    []int    `json:"sizes"`
+	Params   int      `json:"params"`
+}
+
+func fig02Net(size, width int) (Fig02Net, error) {
+	c, err := models.Default(models.EDCNN, size)
+	if err != nil {
+		return Fig02Net{}, err
+	}
+	c.Width = width
+	a, err := models.Analyze(c)
+	if err != nil {
+		return Fig02Net{}, err
+	}
+	n := Fig02Net{Describe: c.Describe(), Params: a.Params, Ops: []string{"input"}, Channels: []int{1}, Sizes: []int{size}}
+	for _, l := range a.Layers {
+		switch l.Kind {
+		case models.KindConv, models.KindConvT, models.KindPool, models.KindUpsample:
+			n.Ops = append(n.Ops, l.Op)
+			n.Channels = append(n.Channels, l.Channels)
+			n.Sizes = append(n.Sizes, l.Height)
+		}
+	}
+	return n, nil
+}
+
+func computeFig02(run *figures.Run) (Fig02Results, error) {
+	spec, err := dataset.New(dataset.Recipe2023, run.Scale, 1)
+	if err != nil {
+		return Fig02Results{}, err
+	}
+	s, err := Setup(run.Scale)
+	if err != nil {
+		return Fig02Results{}, err
+	}
+	r := Fig02Results{Width: s.Width, Size: spec.N}
+	if r.Scale, err = fig02Net(spec.N, s.Width); err != nil {
+		return r, err
+	}
+	if r.Paper, err = fig02Net(512, models.PaperWidth); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+func fig02Panel(n Fig02Net, title string) *plots.Axes {
+	ax := &plots.Axes{Title: title, XLabel: "layer (conv, pool, upsample) in order", YLabel: "log2 channels (bars) / log2 size", Grid: true,
+		Legend: plots.LegendTopLeft}
+	x := make([]float64, len(n.Ops))
+	ch, sz := make([]float64, len(n.Ops)), make([]float64, len(n.Ops))
+	for i := range n.Ops {
+		x[i] = float64(i)
+		ch[i] = math.Log2(float64(n.Channels[i]))
+		sz[i] = math.Log2(float64(n.Sizes[i]))
+	}
+	// The cone: channels rise to the bottleneck while the image shrinks, then the reverse.
+	l := ax.Line("channels", x, ch)
+	l.Width = 2
+	s := ax.Line("height = width", x, sz)
+	s.Dashed = true
+	return ax
+}
+
+func renderFig02(run *figures.Run, r Fig02Results) error {
+	fig := plots.NewFigure(1, 2, fig02Panel(r.Scale, fmt.Sprintf("this scale: %s, %d parameters", r.Scale.Describe, r.Scale.Params)),
+		fig02Panel(r.Paper, fmt.Sprintf("paper: %s, %d parameters", r.Paper.Describe, r.Paper.Params)))
+	fig.Title = "The encoder-decoder CNN: channels and image size, layer by layer (from models.Analyze)"
+	fig.Width, fig.Height = 12*vg.Inch, 4.5*vg.Inch
+	fig.Stamp = figkit.Stamp(run.Scale, "N=512, width 64", run.Scale == scale.Paper)
+	for _, ext := range []string{".png", ".svg"} {
+		if err := fig.Save(run.Path(run.ID + ext)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func summaryFig02(r Fig02Results) string {
+	var b strings.Builder
+	b.WriteString("| layer | op | channels (scale) | size (scale) | channels (paper) | size (paper) |\n| --- | --- | --- | --- | --- | --- |\n")
+	for i := range r.Paper.Ops {
+		var cs, ss string
+		if i < len(r.Scale.Ops) {
+			cs, ss = fmt.Sprint(r.Scale.Channels[i]), fmt.Sprint(r.Scale.Sizes[i])
+		}
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %d | %d |\n", i, r.Paper.Ops[i], cs, ss, r.Paper.Channels[i], r.Paper.Sizes[i])
+	}
+	return b.String()
+}
