@@ -93,7 +93,9 @@ var nonFigureNotebooks = map[string]bool{"explore.ipynb": true, "tutorial.ipynb"
 // metric, the plot), each introduced by a markdown cell, before the saved figure and the
 // comparison with the paper. The others keep the three-cell form (set-up, figures.Reproduce,
 // figures.Show) until they are converted.
-var experimentNotebooks = map[string]bool{"2023-fig01": true}
+var experimentNotebooks = map[string]bool{"2023-fig01": true,
+	"2023-fig05": true, "2023-fig06": true, "2023-fig07": true, "2023-fig08": true, "2023-fig09": true, "2023-fig10": true,
+	"2023-fig11": true, "2023-fig12": true, "2023-fig13": true, "2023-fig14": true, "2023-fig16": true, "2023-fig17": true}
 
 // libraryCall matches a call into the packages a user imports for an experiment.
 var libraryCall = regexp.MustCompile(`\b(surrogate|dataset|metrics|training|solver|scinet|plots|fig20\d\d)\.[A-Z]\w*`)

@@ -905,3 +905,21 @@ func Fig14Fit(ev *Evidence, region string) LogFit {
 	}
 	return fitLog(x, y)
 }
+
+// Markers around the claims table in notebooks/README.md.
+const (
+	ClaimsBegin = "<!-- BEGIN 2023 CLAIMS TABLE (generated from the cpu sweep results: SURROGO_UPDATE=1 go test -run TestClaimsReadme ./pkg/figures/fig2023) -->"
+	ClaimsEnd   = "<!-- END 2023 CLAIMS TABLE -->"
+)
+
+// ClaimsTable returns the verdicts of every claim at a scale from the results under the
+// figures directory root, as a Markdown table.
+func ClaimsTable(sc scale.Scale, root string) (string, error) {
+	ev, err := LoadEvidence(sc, root)
+	if err != nil {
+		return "", err
+	}
+	done := fmt.Sprintf("Scale %s: %s %d/%d, %s %d/%d, %s %d/%d runs done.\n\n", sc, ev.Ladder.Name, ev.Ladder.Done, ev.Ladder.Total,
+		ev.Fluctuations.Name, ev.Fluctuations.Done, ev.Fluctuations.Total, ev.FixedCount.Name, ev.FixedCount.Done, ev.FixedCount.Total)
+	return done + VerdictsMarkdown(Verdicts(ev)), nil
+}

@@ -230,3 +230,36 @@ func TestVerdicts(t *testing.T) {
 func codeOf(d int, s string) string { return strings.TrimSpace(strings.Join([]string{itoa(d), s}, "")) }
 
 func itoa(d int) string { return fmt.Sprint(d) }
+
+// The claims table of notebooks/README.md is the one the committed cpu results give.
+func TestClaimsReadme(t *testing.T) {
+	root, err := figures.RepoRoot()
+	if err != nil {
+		t.Skip(err)
+	}
+	path := filepath.Join(root, "notebooks", "README.md")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(data)
+	i, j := strings.Index(s, ClaimsBegin), strings.Index(s, ClaimsEnd)
+	if i < 0 || j < i {
+		t.Fatalf("README.md lacks the markers %q ... %q", ClaimsBegin, ClaimsEnd)
+	}
+	table, err := ClaimsTable(scale.CPU, filepath.Join(root, "figures"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := s[:i+len(ClaimsBegin)] + "\n\n" + table + "\n" + s[j:]
+	if want == s {
+		return
+	}
+	if os.Getenv("SURROGO_UPDATE") == "1" {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("notebooks/README.md's claims table is out of date: SURROGO_UPDATE=1 go test -run TestClaimsReadme ./pkg/figures/fig2023")
+}
