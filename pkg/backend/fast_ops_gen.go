@@ -1608,8 +1608,8 @@ func (b *fastBuilder) lightTanh(x backends.Op) (backends.Op, error) {
 	return s.wrap(r0), s.err
 }
 
-// Transpose implements backends.Builder: SimpleGo's (extended) op, in the current light segment.
-func (b *fastBuilder) Transpose(x backends.Op, permutation ...int) (backends.Op, error) {
+// lightTranspose builds Transpose in the current light segment (when it is not fused).
+func (b *fastBuilder) lightTranspose(x backends.Op, permutation ...int) (backends.Op, error) {
 	if err := b.ready(x); err != nil {
 		return nil, err
 	}

@@ -420,3 +420,45 @@ func (b *fastBuilder) Pad(x, fillValue backends.Op, axesConfig ...backends.PadAx
 	}
 	return b.addHeavy("Pad", shapes.Make(dtypes.Float32, outDims...), run, data, fd), nil
 }
+
+// Transpose implements backends.Builder: a heavy strided copy for float32 (the interleaving of the
+// phases of a transposed convolution, the rearranged kernels).
+func (b *fastBuilder) Transpose(x backends.Op, permutation ...int) (backends.Op, error) {
+	n, err := b.node(x)
+	if err != nil {
+		return nil, err
+	}
+	out, err := shapeinference.TransposeOp(n.shape, permutation)
+	if err != nil || n.shape.DType != dtypes.Float32 || n.shape.Rank() == 0 || out.Size() == 0 {
+		return b.lightTranspose(x, permutation...)
+	}
+	r := n.shape.Rank()
+	inSt := rowMajorStrides(n.shape.Dimensions)
+	step := make([]int, r) // Input stride of each output axis.
+	for a, p := range permutation {
+		step[a] = inSt[p]
+	}
+	outDims := out.Dimensions
+	last, lastStep := outDims[r-1], step[r-1]
+	rows := out.Size() / last
+	data, err := b.dataOf(n)
+	if err != nil {
+		return nil, err
+	}
+	run := func(ins [][]float32, y []float32, threads int) {
+		xs := ins[0]
+		parallelRange(rows, threadsFor(len(y), threads), func(lo, hi int) {
+			rowOffsets(outDims, step, lo, hi, func(row, off int) {
+				dst := y[row*last : (row+1)*last]
+				if lastStep == 1 {
+					copy(dst, xs[off:off+last])
+					return
+				}
+				for t := range dst {
+					dst[t] = xs[off+t*lastStep]
+				}
+			})
+		})
+	}
+	return b.addHeavy("Transpose", out, run, data), nil
+}

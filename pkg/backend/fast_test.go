@@ -268,11 +268,13 @@ func TestFastCopies(t *testing.T) {
 		s1 := Slice(x, AxisRange(), AxisRange(1, 8).Stride(2), AxisRange(2, 7), AxisRange(0, 5).Stride(3))
 		s2 := SliceAxis(x, 1, AxisElem(4))
 		cat := Concatenate([]*Node{x, Neg(x), Zeros(x.Graph(), shapes.Make(dtypes.Float32, 3, 2, 8, 5))}, 1)
+		tr := TransposeAllDims(Mul(x, x), 2, 0, 3, 1)
 		padded := Pad(x, Const(x.Graph(), float32(-1)),
 			backends.PadAxis{Start: 1, End: 2}, backends.PadAxis{Start: -1, End: 1, Interior: 1},
 			backends.PadAxis{Start: 2, End: -3}, backends.PadAxis{Interior: 2})
 		loss := Add(ReduceAllSum(Mul(s1, s1)), ReduceAllSum(Mul(cat, cat)))
-		return []*Node{s1, s2, cat, padded, Gradient(loss, x)[0]}
+		loss = Add(loss, ReduceAllSum(Mul(tr, TransposeAllDims(x, 2, 0, 3, 1))))
+		return []*Node{s1, s2, cat, padded, tr, TransposeAllDims(x, 3, 2, 1, 0), Gradient(loss, x)[0]}
 	}
 	got := MustNewExec(testFast, fn).MustExec(x)
 	want := MustNewExec(testExtended, fn).MustExec(must1(x.LocalClone()))

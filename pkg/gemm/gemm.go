@@ -141,6 +141,9 @@ func (m Matrix) check(name string) {
 	}
 }
 
+// fewRows is the most rows of A for which Mul reads B in place (see Mul).
+const fewRows = 32
+
 // Mul computes C = A·B (or C += A·B). C must have RowOff == ColOff == nil (plain strides, any strides, e.g. ColStride 1 or a transposed layout). A is M×K, B is K×N, C is M×N. Panics on mismatched shapes (programming error). Results must be deterministic: the same inputs, kernel and Threads give bit-identical C (fixed partitioning and summation order, no dependence on goroutine timing).
 //
 // For a given kernel, the result does not even depend on Threads unless K is split between
@@ -174,8 +177,16 @@ func Mul(c, a, b Matrix, opt Options) {
 		}
 		return
 	}
-	// A C stored column by column is computed as Cᵀ = Bᵀ·Aᵀ, whose rows are contiguous.
-	if c.ColStride != 1 && c.RowStride == 1 && n > 1 {
+	switch {
+	case m <= fewRows && n >= 4*m && b.ColOff == nil:
+		// Few rows and many columns (a convolution's backward pass at a 1x1 or 2x2 bottleneck: M is the
+		// batch, N and K in the thousands): the time goes into reading B, which the kernels would pack
+		// (gathering it when it is stored column by column). As Cᵀ = Bᵀ·Aᵀ, B is read in place as the
+		// left operand and only the small A is packed.
+		c, a, b = c.T(), b.T(), a.T()
+		m, n = n, m
+	case c.ColStride != 1 && c.RowStride == 1 && n > 1:
+		// A C stored column by column is computed as Cᵀ = Bᵀ·Aᵀ, whose rows are contiguous.
 		c, a, b = c.T(), b.T(), a.T()
 		m, n = n, m
 	}

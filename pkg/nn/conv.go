@@ -187,60 +187,59 @@ func conv2D(x, w *Node, stride int, padding Padding) *Node {
 	return Convolve(x, w).StridePerAxis(stride, stride).PaddingPerDim(pads).Done()
 }
 
-// flip2D reverses the two spatial axes of a kernel [kh, kw, Cin, Cout]. graph.Reverse has no gradient in
-// GoMLX v0.25, so the gradient is supplied: the result is Reverse(w) + (w - w), where only the second
-// term carries a gradient, and a custom gradient on the sum reverses it. The value is exactly Reverse(w)
-// (w - w is 0 for every finite w); forward and backward are each one pass over the kernel, where the
-// earlier Slices and Concatenate took several (and their gradient, Pads and sums, more).
-func flip2D(w *Node) *Node {
-	var axes []int
-	for axis := range 2 {
+// flip2D reverses the two spatial axes of a kernel [kh, kw, Cin, Cout] (see flipAxes).
+func flip2D(w *Node) *Node { return flipAxes(w, 0, 1) }
+
+// flipAxes reverses the given axes of w. graph.Reverse has no gradient in GoMLX v0.25, so the gradient
+// is supplied: the result is Reverse(w) + (w - w), where only the second term carries a gradient, and a
+// custom gradient on the sum reverses it. The value is exactly Reverse(w) (w - w is 0 for every finite
+// w); forward and backward are each one pass over the kernel.
+func flipAxes(w *Node, axes ...int) *Node {
+	var flip []int
+	for _, axis := range axes {
 		if w.Shape().Dimensions[axis] > 1 {
-			axes = append(axes, axis)
+			flip = append(flip, axis)
 		}
 	}
-	if len(axes) == 0 {
+	if len(flip) == 0 {
 		return w
 	}
-	flipped := Reverse(StopGradient(w), axes...)
+	flipped := Reverse(StopGradient(w), flip...)
 	carrier := Sub(w, StopGradient(w)) // Zero, with the identity as its gradient.
 	return IdentityWithCustomGradient(Add(flipped, carrier), func(_, v *Node) *Node {
-		return Reverse(v, axes...)
+		return Reverse(v, flip...)
 	})
 }
 
 // convTranspose2D computes PyTorch's conv_transpose2d(x, w, stride, pad) in channels-last layout, with
 // w [k, k, Cin, Cout]. Along each axis, output position t+pad = q*stride + r (phase r) receives
-// sum_u x[q-u] * w[r + u*stride]: a stride-1 convolution of x with the phase's sub-kernel flipped. The
-// stride*stride phases are interleaved with Stack and Reshape, and cropped. Only convolutions, Slices,
-// Concatenates and Reshapes are used: their gradients are defined (GoMLX's graph cannot differentiate
-// a convolution with input dilation), and on XLA the convolutions are native.
+// sum_u x[q-u] * w[r + u*stride]: a stride-1 convolution of x with the phase's sub-kernel flipped. With
+// the kernel zero-padded to taps*stride per axis (taps = ceil(k/stride)), every phase has taps taps and
+// the same padding, so the stride*stride phases are computed by ONE convolution whose output channels
+// are the phases' (the sub-pixel form: the kernel rearranged by Reshape and Transpose, the phases
+// interleaved back by Reshape and Transpose), then cropped. Only convolutions, Reshapes, Transposes,
+// Concatenates and Slices are used: their gradients are defined (GoMLX's graph cannot differentiate a
+// convolution with input dilation), and on XLA the convolution is native.
 func convTranspose2D(x, w *Node, stride, pad int) *Node {
 	k := w.Shape().Dimensions[0]
-	cout := w.Shape().Dimensions[3]
+	cin, cout := w.Shape().Dimensions[2], w.Shape().Dimensions[3]
 	if stride == 1 {
 		return conv2D(x, flip2D(w), 1, PadSymmetric(k-1-pad))
 	}
 	batch, h, wd := x.Shape().Dimensions[0], x.Shape().Dimensions[1], x.Shape().Dimensions[2]
 	s := stride
-	maxTaps := (k + s - 1) / s
-	q1, q2 := h-1+maxTaps, wd-1+maxTaps // Phase lengths: q*s + r covers (in-1)*s + k.
-	rows := make([]*Node, s)
-	for r1 := range s {
-		cols := make([]*Node, s)
-		for r2 := range s {
-			t1, t2 := (k-r1+s-1)/s, (k-r2+s-1)/s // Taps of this phase per axis.
-			if t1 <= 0 || t2 <= 0 {              // Kernel smaller than the stride: an empty phase.
-				cols[r2] = Zeros(x.Graph(), shapes.Make(x.DType(), batch, q1, q2, cout))
-				continue
-			}
-			sub := Slice(w, AxisRange(r1, k).Stride(s), AxisRange(r2, k).Stride(s))
-			pads := Padding{{t1 - 1, maxTaps - 1}, {t2 - 1, maxTaps - 1}}
-			cols[r2] = conv2D(x, flip2D(sub), 1, pads) // [B, Q1, Q2, Cout]
-		}
-		rows[r1] = Stack(cols, 3) // [B, Q1, Q2, s, Cout]
+	taps := (k + s - 1) / s
+	if kp := taps * s; kp > k { // Zero taps at the end: w[r + u*s] = 0 for r + u*s >= k.
+		w = padZerosAxis(padZerosAxis(w, 0, 0, kp-k), 1, 0, kp-k)
 	}
-	full := Reshape(Stack(rows, 2), batch, q1*s, q2*s, cout) // [B, Q1, s, Q2, s, Cout] interleaved.
+	// [kp, kp, Cin, Cout] -> [u1, r1, u2, r2, Cin, Cout] (index u*s + r), each phase's taps flipped,
+	// -> [u1, u2, Cin, r1, r2, Cout] -> [taps, taps, Cin, s*s*Cout].
+	w6 := flipAxes(Reshape(w, taps, s, taps, s, cin, cout), 0, 2)
+	wAll := Reshape(TransposeAllDims(w6, 0, 2, 4, 1, 3, 5), taps, taps, cin, s*s*cout)
+	q1, q2 := h-1+taps, wd-1+taps // Phase lengths: q*s + r covers (in-1)*s + k.
+	y := conv2D(x, wAll, 1, Padding{{taps - 1, taps - 1}, {taps - 1, taps - 1}}) // [B, Q1, Q2, s*s*Cout]
+	y = TransposeAllDims(Reshape(y, batch, q1, q2, s, s, cout), 0, 1, 3, 2, 4, 5)
+	full := Reshape(y, batch, q1*s, q2*s, cout) // [B, Q1, s, Q2, s, Cout] interleaved.
 	outH := ConvTransposeOutputSize(h, k, s, pad)
 	outW := ConvTransposeOutputSize(wd, k, s, pad)
 	return Slice(full, AxisRange(), AxisRange(pad, pad+outH), AxisRange(pad, pad+outW))

@@ -41,7 +41,7 @@ var fusible = map[string]bool{}
 func init() {
 	for _, op := range []string{"Add", "Sub", "Mul", "Div", "Max", "Min", "Pow", "Neg", "Abs", "Exp", "Log",
 		"Sqrt", "Rsqrt", "Tanh", "Logistic", "GreaterOrEqual", "GreaterThan", "LessOrEqual", "LessThan",
-		"Equal", "NotEqual", "Where", "BroadcastInDim", "Reshape", "Identity", "ConvertDType", "RNGBitGenerator"} {
+		"Equal", "NotEqual", "Where", "BroadcastInDim", "Reshape", "Identity", "ConvertDType", "RNGBitGenerator", "Transpose"} {
 		fusible[op] = true
 	}
 }
