@@ -36,11 +36,16 @@ type Def[R any] struct {
 	// when a change of Compute changes what it computes: saved results of another version are
 	// then recomputed (see Ensure and Key).
 	Version int
+	// Stale, when set, says why saved results of the right key are out of date all the same (a
+	// figure drawn from a sweep that has finished more runs since), or "" if they are not; root is
+	// the figures directory. Ensure then recomputes them.
+	Stale func(sc scale.Scale, root string, results R) string
 }
 
 // figure is a Def with its result type erased, as kept in the registry.
 type figure interface {
 	version() int
+	stale(sc scale.Scale, root string, raw json.RawMessage) string
 	compute(run *Run) (any, error)
 	render(run *Run, raw json.RawMessage) error
 	summary(raw json.RawMessage) (string, error)
@@ -49,6 +54,17 @@ type figure interface {
 func (d Def[R]) compute(run *Run) (any, error) { return d.Compute(run) }
 
 func (d Def[R]) version() int { return d.Version }
+
+func (d Def[R]) stale(sc scale.Scale, root string, raw json.RawMessage) string {
+	if d.Stale == nil {
+		return ""
+	}
+	r, err := d.decode(raw)
+	if err != nil {
+		return err.Error()
+	}
+	return d.Stale(sc, root, r)
+}
 
 func (d Def[R]) decode(raw json.RawMessage) (R, error) {
 	var r R

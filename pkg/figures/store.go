@@ -159,6 +159,8 @@ func Ensure(id string, opt Options) (*Stored, error) {
 	if !opt.Force {
 		st, err := Load(opt.Root, id, opt.Scale)
 		switch {
+		case err == nil && st.key() == key && f.stale(opt.Scale, opt.Root, st.Results) != "":
+			reason = f.stale(opt.Scale, opt.Root, st.Results)
 		case err == nil && st.key() == key:
 			report(opt, id, fmt.Sprintf("reused the saved results (scale %s, seed %d, version %d, key %s, computed %s)",
 				opt.Scale, opt.Seed, f.version(), key, st.Date))

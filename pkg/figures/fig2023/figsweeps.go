@@ -1,8 +1,10 @@
 package fig2023
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"gonum.org/v1/plot/vg"
@@ -69,6 +71,7 @@ func init() {
 			Compute: func(run *figures.Run) (SweepFigResults, error) { return computeSweepFig(run, f) },
 			Render:  func(run *figures.Run, r SweepFigResults) error { return renderSweepFig(run, f, &r) },
 			Summary: summarySweepFig,
+			Stale:   sweepFigStale,
 		})
 	}
 	figures.Register(figures.Def[Fig02Results]{ID: "2023-fig02", Compute: computeFig02, Render: renderFig02, Summary: summaryFig02})
@@ -129,6 +132,10 @@ func sweepStamp(r *SweepFigResults) string {
 
 func renderSweepFig(run *figures.Run, f sweepFigure, r *SweepFigResults) error {
 	panels, err := f.render(r)
+	var none *noRunsError
+	if errors.As(err, &none) {
+		return renderSweepStatus(run, f, r, none.what)
+	}
 	if err != nil {
 		return err
 	}
@@ -144,6 +151,24 @@ func renderSweepFig(run *figures.Run, f sweepFigure, r *SweepFigResults) error {
 		}
 	}
 	return nil
+}
+
+// sweepFigStale says why saved results are out of date: the sweeps have finished runs since.
+func sweepFigStale(sc scale.Scale, root string, r SweepFigResults) string {
+	if r.Evidence == nil {
+		return "no evidence saved"
+	}
+	now, err := LoadEvidence(sc, root)
+	if err != nil {
+		return ""
+	}
+	saved := []*SweepData{r.Evidence.Ladder, r.Evidence.Fluctuations, r.Evidence.FixedCount}
+	for i, d := range []*SweepData{now.Ladder, now.Fluctuations, now.FixedCount} {
+		if d != nil && saved[i] != nil && d.Done != saved[i].Done {
+			return fmt.Sprintf("sweep %s has %d finished runs, the saved results %d", d.Name, d.Done, saved[i].Done)
+		}
+	}
+	return ""
 }
 
 func summarySweepFig(r SweepFigResults) string {
@@ -162,9 +187,47 @@ func regionTitle(region string) string {
 	return "whole lattice"
 }
 
+// noRunsError says that a figure has no finished run to draw yet.
+type noRunsError struct{ what string }
+
+func (e *noRunsError) Error() string {
+	return fmt.Sprintf("no finished runs for %s: run the sweep (surrogo sweep run figures/sweeps/...)", e.what)
+}
+
 func nonEmpty(p []plots.Panel, what string) error {
 	if len(p) == 0 {
-		return fmt.Errorf("no finished runs for %s: run the sweep (surrogo sweep run figures/sweeps/...)", what)
+		return &noRunsError{what}
+	}
+	return nil
+}
+
+// renderSweepStatus draws, in place of a figure whose sweeps have no finished run for it yet, the
+// state of its sweeps and the command that computes them, so that rendering every figure (make
+// figures) works before the hours of training have been spent, and says what is missing.
+func renderSweepStatus(run *figures.Run, f sweepFigure, r *SweepFigResults, what string) error {
+	t := figkit.Table{
+		Title:   f.title + " — not computed yet at this scale",
+		Columns: []string{"sweep", "runs finished", "command (resumable; commit figures/sweeps/NAME/SCALE/runs/)"},
+	}
+	for _, d := range []*SweepData{r.Evidence.Ladder, r.Evidence.Fluctuations, r.Evidence.FixedCount} {
+		if d == nil || !slices.Contains(f.sweeps, d.Name) {
+			continue
+		}
+		file := fmt.Sprintf("figures/sweeps/%s-%s.json", d.Name, r.Evidence.Setup.Scale)
+		t.Rows = append(t.Rows, []string{d.Name, fmt.Sprintf("%d of %d", d.Done, d.Total), "surrogo sweep run " + file})
+	}
+	if len(t.Rows) == 0 {
+		return &noRunsError{what}
+	}
+	t.Notes = []string{fmt.Sprintf("No finished run for %s yet: the figure and the verdicts on the paper's claims appear as the sweeps finish.", what)}
+	fig, err := t.Figure(sweepStamp(r))
+	if err != nil {
+		return err
+	}
+	for _, ext := range []string{".png", ".svg"} {
+		if err := fig.Save(run.Path(run.ID + ext)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
