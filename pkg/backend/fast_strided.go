@@ -321,12 +321,31 @@ func (b *fastBuilder) Concatenate(axis int, operands ...backends.Op) (backends.O
 		}
 	}
 	run := func(ins [][]float32, y []float32, threads int) {
-		parallelRange(outer, threadsFor(len(y), threads), func(lo, hi int) {
-			for o := lo; o < hi; o++ {
+		threads = threadsFor(len(y), threads)
+		if outer >= threads {
+			parallelRange(outer, threads, func(lo, hi int) {
+				for o := lo; o < hi; o++ {
+					off := o * outRow
+					for i, x := range ins {
+						l := rowLens[i]
+						copy(y[off:off+l], x[o*l:(o+1)*l])
+						off += l
+					}
+				}
+			})
+			return
+		}
+		// Few long rows (a concatenation along a leading axis): split the output into equal parts.
+		parallelRange(len(y), threads, func(lo, hi int) {
+			for o := range outer {
 				off := o * outRow
 				for i, x := range ins {
 					l := rowLens[i]
-					copy(y[off:off+l], x[o*l:(o+1)*l])
+					// The part of [off, off+l) inside [lo, hi).
+					a, z := max(off, lo), min(off+l, hi)
+					if a < z {
+						copy(y[a:z], x[o*l+a-off:o*l+z-off])
+					}
 					off += l
 				}
 			}
@@ -389,34 +408,44 @@ func (b *fastBuilder) Pad(x, fillValue backends.Op, axesConfig ...backends.PadAx
 	}
 	run := func(ins [][]float32, y []float32, threads int) {
 		xs, fill := ins[0], ins[1][0]
-		vec.Fill(y, fill)
-		idx := make([]int, r)
-		for row := range rows {
-			// Check every axis but the last for bounds; the last per element.
-			rem, off, inside := row, base, true
-			for a := r - 2; a >= 0; a-- {
-				idx[a] = rem % inDims[a]
-				rem /= inDims[a]
-				p := cfg[a].Start + idx[a]*(cfg[a].Interior+1)
-				if p < 0 || p >= outDims[a] {
-					inside = false
-					break
-				}
-				off += idx[a] * step[a]
-			}
-			if !inside {
-				continue
-			}
-			src := xs[row*last : (row+1)*last]
+		threads = threadsFor(len(y), threads)
+		parallelRange(len(y), threads, func(lo, hi int) { vec.Fill(y[lo:hi], fill) })
+		// Each input row lands on its own output positions: rows are placed in parallel.
+		parallelRange(rows, threads, func(rlo, rhi int) {
+			idx := make([]int, r)
 			c := cfg[r-1]
-			for t, v := range src {
-				p := c.Start + t*(c.Interior+1)
-				if p >= 0 && p < outDims[r-1] {
-					y[off-c.Start+p] = v
+			for row := rlo; row < rhi; row++ {
+				// Check every axis but the last for bounds; the last per element.
+				rem, off, inside := row, base, true
+				for a := r - 2; a >= 0; a-- {
+					idx[a] = rem % inDims[a]
+					rem /= inDims[a]
+					p := cfg[a].Start + idx[a]*(cfg[a].Interior+1)
+					if p < 0 || p >= outDims[a] {
+						inside = false
+						break
+					}
+					off += idx[a] * step[a]
+				}
+				if !inside {
+					continue
+				}
+				src := xs[row*last : (row+1)*last]
+				if c.Interior == 0 {
+					lo, hi := max(0, -c.Start), min(last, outDims[r-1]-c.Start)
+					if lo < hi {
+						copy(y[off+lo:off+hi], src[lo:hi])
+					}
+					continue
+				}
+				for t, v := range src {
+					p := c.Start + t*(c.Interior+1)
+					if p >= 0 && p < outDims[r-1] {
+						y[off-c.Start+p] = v
+					}
 				}
 			}
-		}
-		_ = threads
+		})
 	}
 	return b.addHeavy("Pad", shapes.Make(dtypes.Float32, outDims...), run, data, fd), nil
 }

@@ -375,3 +375,14 @@ func TestFastRandomBits(t *testing.T) {
 		}
 	}
 }
+
+// TestFastConcatenateLeading covers a long concatenation along the leading axis, split over threads.
+func TestFastConcatenateLeading(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	a := tensors.FromFlatDataAndDimensions(toF32(randFloats(rng, 3*20000)), 3, 20000)
+	c := tensors.FromFlatDataAndDimensions(toF32(randFloats(rng, 2*20000)), 2, 20000)
+	fn := func(a, c *Node) *Node { return Concatenate([]*Node{a, c, a}, 0) }
+	got := MustExecOnce(testFast, fn, a, c)
+	want := MustExecOnce(testExtended, fn, must1(a.LocalClone()), must1(c.LocalClone()))
+	assertClose(t, "concatenation", got, toF64(tensors.MustCopyFlatData[float32](want)), 1)
+}
