@@ -172,15 +172,7 @@ func (b *fastBuilder) ReduceSum(x backends.Op, axes ...int) (backends.Op, error)
 				partials[p] = acc
 			}
 		})
-		total := partials[0]
-		for _, acc := range partials[1:] {
-			for i, v := range acc {
-				total[i] += v
-			}
-		}
-		for i, v := range total {
-			y[i] = float32(v)
-		}
+		sumPartials(y, partials)
 	}
 	if !keep {
 		return b.addHeavyN("ReduceSum", []shapes.Shape{out}, run, prog.leaves...)[0], nil

@@ -78,6 +78,32 @@ func reduceSumStrided(x, out []float32, dims []int, reduced []bool, threads int)
 			partials[p] = acc
 		}
 	})
+	sumPartials(out, partials)
+}
+
+// gatherStrided writes y (dimensions dims, row-major) with y[i] = x[base + sum_a i_a*step[a]], row by
+// row (the last axis), in parallel.
+func gatherStrided(y, x []float32, dims, step []int, base, threads int) {
+	r := len(dims)
+	last, lastStep := dims[r-1], step[r-1]
+	rows := len(y) / max(last, 1)
+	parallelRange(rows, threadsFor(len(y), threads), func(lo, hi int) {
+		rowOffsets(dims, step, lo, hi, func(row, off int) {
+			dst := y[row*last : (row+1)*last]
+			src := base + off
+			if lastStep == 1 {
+				copy(dst, x[src:src+last])
+				return
+			}
+			for t := range dst {
+				dst[t] = x[src+t*lastStep]
+			}
+		})
+	})
+}
+
+// sumPartials adds float64 partial sums in order (deterministic) and writes them as float32.
+func sumPartials(out []float32, partials [][]float64) {
 	total := partials[0]
 	for _, acc := range partials[1:] {
 		for i, v := range acc {
@@ -253,27 +279,12 @@ func (b *fastBuilder) Slice(x backends.Op, starts, limits, strides []int) (backe
 		base += starts[a] * st[a]
 	}
 	outDims := out.Dimensions
-	last, lastStep := outDims[r-1], step[r-1]
-	rows := out.Size() / last
 	data, err := b.dataOf(n)
 	if err != nil {
 		return nil, err
 	}
 	run := func(ins [][]float32, y []float32, threads int) {
-		xs := ins[0]
-		parallelRange(rows, threadsFor(len(y), threads), func(lo, hi int) {
-			rowOffsets(outDims, step, lo, hi, func(row, off int) {
-				dst := y[row*last : (row+1)*last]
-				src := base + off
-				if lastStep == 1 {
-					copy(dst, xs[src:src+last])
-					return
-				}
-				for t := range dst {
-					dst[t] = xs[src+t*lastStep]
-				}
-			})
-		})
+		gatherStrided(y, ins[0], outDims, step, base, threads)
 	}
 	return b.addHeavy("Slice", out, run, data), nil
 }
@@ -468,26 +479,10 @@ func (b *fastBuilder) Transpose(x backends.Op, permutation ...int) (backends.Op,
 		step[a] = inSt[p]
 	}
 	outDims := out.Dimensions
-	last, lastStep := outDims[r-1], step[r-1]
-	rows := out.Size() / last
 	data, err := b.dataOf(n)
 	if err != nil {
 		return nil, err
 	}
-	run := func(ins [][]float32, y []float32, threads int) {
-		xs := ins[0]
-		parallelRange(rows, threadsFor(len(y), threads), func(lo, hi int) {
-			rowOffsets(outDims, step, lo, hi, func(row, off int) {
-				dst := y[row*last : (row+1)*last]
-				if lastStep == 1 {
-					copy(dst, xs[off:off+last])
-					return
-				}
-				for t := range dst {
-					dst[t] = xs[off+t*lastStep]
-				}
-			})
-		})
-	}
+	run := func(ins [][]float32, y []float32, threads int) { gatherStrided(y, ins[0], outDims, step, 0, threads) }
 	return b.addHeavy("Transpose", out, run, data), nil
 }
