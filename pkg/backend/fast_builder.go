@@ -80,6 +80,8 @@ type fastHeavy struct {
 	// runRaw, if not nil, replaces run: it receives the inputs' and outputs' typed storage ([]uint64,
 	// []float32, ...), none of which is in the arena.
 	runRaw func(ins, outs []any, threads int)
+	// reversal is set on Reverse steps (see ConvGeneral).
+	reversal *reversal
 	// runInPlace, if not nil, is run when outputs may share storage with inputs (see fastExecutable).
 	runInPlace heavyKernel
 	// scratch is the size of the scratch space runScratch needs (then run is nil).

@@ -55,14 +55,22 @@ func (b *fastBuilder) ConvGeneral(inputOp, kernelOp backends.Op, axes backends.C
 	if p.outputShape.Size() == 0 || p.inputShape.Size() == 0 || p.kernelShape.Size() == 0 {
 		return lightConv()
 	}
-	plan := newFastConvPlan(p)
+	// A kernel reversed along spatial axes is read from its source with reversed offsets.
+	var kernelRev []bool
+	if h := kernel.heavy; kernel.fx == nil && h != nil && h.reversal != nil && len(h.outputs) == 1 &&
+		!h.reversal.axes[p.kernelInChannelsAxis] && !h.reversal.axes[p.kernelOutChannelsAx] {
+		kernelRev = h.reversal.axes
+	}
+	plan := newFastConvPlan(p, kernelRev)
 	inputData, err := b.dataOf(input)
 	if err != nil {
 		return nil, err
 	}
-	kernelData, err := b.dataOf(kernel)
-	if err != nil {
-		return nil, err
+	kernelData := kernel.heavy.reversalSource(kernelRev)
+	if kernelData == nil {
+		if kernelData, err = b.dataOf(kernel); err != nil {
+			return nil, err
+		}
 	}
 	return b.addHeavyScratch("ConvGeneral", p.outputShape, plan.scratchSize(), plan.run, inputData, kernelData), nil
 }
@@ -91,7 +99,9 @@ type fastConvPlan struct {
 	m, n, k      int
 }
 
-func newFastConvPlan(p *convParams) *fastConvPlan {
+// newFastConvPlan plans the convolution p; kernelRev, if not nil, marks the kernel axes to read
+// reversed (the kernel operand is then the Reverse's source).
+func newFastConvPlan(p *convParams, kernelRev []bool) *fastConvPlan {
 	d := p.spatialRank
 	in, ks, out := p.inputShape.Dimensions, p.kernelShape.Dimensions, p.outputShape.Dimensions
 	r := len(in)
@@ -150,8 +160,14 @@ func newFastConvPlan(p *convParams) *fastConvPlan {
 		rowComps = append(rowComps, convComp{dim: p.outputSpatialDims[k], p: p.strides[k] * sS[k], other: ost[p.axes.OutputSpatial[k]]})
 	}
 	colComps := []convComp{}
+	kBase := 0 // Offset of the kernel's first element in its data (reversed axes start at their end).
 	for k := range d {
-		colComps = append(colComps, convComp{dim: p.kernelSpatialDims[k], p: p.kernelDilations[k] * sS[k], other: kst[p.kernelSpatialAxes[k]]})
+		st := kst[p.kernelSpatialAxes[k]]
+		if kernelRev != nil && kernelRev[p.kernelSpatialAxes[k]] {
+			kBase += (p.kernelSpatialDims[k] - 1) * st
+			st = -st
+		}
+		colComps = append(colComps, convComp{dim: p.kernelSpatialDims[k], p: p.kernelDilations[k] * sS[k], other: st})
 	}
 	colComps = append(colComps, convComp{dim: nChan, p: sC, other: kst[p.kernelInChannelsAxis]})
 	sortComps(rowComps)
@@ -159,7 +175,11 @@ func newFastConvPlan(p *convParams) *fastConvPlan {
 	f.aRows = tableIndex(compOffsets(rowComps, false))
 	f.cRows = tableIndex(compOffsets(rowComps, true))
 	f.aCols = tableIndex(compOffsets(colComps, false))
-	f.bRows = tableIndex(compOffsets(colComps, true))
+	bOffs := compOffsets(colComps, true)
+	for i := range bOffs {
+		bOffs[i] += kBase
+	}
+	f.bRows = tableIndex(bOffs)
 	f.bCols = newAxesIndex(ks, kst, []int{p.kernelOutChannelsAx})
 	f.cColStride = ost[p.axes.OutputChannels]
 	f.m, f.n, f.k = f.aRows.size, f.bCols.size, f.aCols.size

@@ -236,7 +236,17 @@ func (b *fastBuilder) Reverse(x backends.Op, axes ...int) (backends.Op, error) {
 	}
 	dims := n.shape.Dimensions
 	run := func(ins [][]float32, y []float32, threads int) { reverseStrided(ins[0], y, dims, rev, threads) }
-	return b.addHeavy("Reverse", shapes.Make(dtypes.Float32, dims...), run, data), nil
+	out := b.addHeavy("Reverse", shapes.Make(dtypes.Float32, dims...), run, data)
+	out.heavy.reversal = &reversal{src: data, axes: rev}
+	return out, nil
+}
+
+// reversal records what a Reverse step reverses, so that a convolution reading the reversed kernel
+// (the input gradient GoMLX builds) reads the original with reversed offsets instead; the Reverse
+// step is then dropped if nothing else reads it.
+type reversal struct {
+	src  *fastNode // the data reversed, in the same element order as the Reverse's shape
+	axes []bool    // the reversed axes
 }
 
 // lightFallback builds op on the extended backend (after materializing its operands).
@@ -485,4 +495,13 @@ func (b *fastBuilder) Transpose(x backends.Op, permutation ...int) (backends.Op,
 	}
 	run := func(ins [][]float32, y []float32, threads int) { gatherStrided(y, ins[0], outDims, step, 0, threads) }
 	return b.addHeavy("Transpose", out, run, data), nil
+}
+
+// reversalSource returns the source of a Reverse step when rev (the axes a convolution reads
+// reversed) is set, else nil.
+func (h *fastHeavy) reversalSource(rev []bool) *fastNode {
+	if h == nil || h.reversal == nil || rev == nil {
+		return nil
+	}
+	return h.reversal.src
 }
