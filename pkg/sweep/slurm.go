@@ -713,20 +713,7 @@ func (s *SlurmStatus) Table() string {
 		w = max(w, len(r.ID))
 	}
 	for _, r := range s.Runs {
-		detail := fmt.Sprintf("%d/%d epochs", r.EpochsDone, r.Epochs)
-		switch r.State {
-		case Done:
-			detail += fmt.Sprintf(", kept epoch %d", r.KeptEpoch)
-		case Running:
-			if r.PID > 0 {
-				detail += fmt.Sprintf(", pid %d", r.PID)
-			}
-		case Failed, Conflict:
-			detail += ": " + r.Error
-		}
-		if r.Note != "" {
-			detail += " (" + r.Note + ")"
-		}
+		detail := r.detail()
 		task := "-"
 		var tail []string
 		if ts := s.Tasks[r.ID]; ts != nil {

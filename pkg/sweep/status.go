@@ -182,20 +182,7 @@ func (s *Status) Table() string {
 		w = max(w, len(r.ID))
 	}
 	for _, r := range s.Runs {
-		detail := fmt.Sprintf("%d/%d epochs", r.EpochsDone, r.Epochs)
-		switch r.State {
-		case Done:
-			detail += fmt.Sprintf(", kept epoch %d", r.KeptEpoch)
-		case Running:
-			if r.PID > 0 {
-				detail += fmt.Sprintf(", pid %d", r.PID)
-			}
-		case Failed, Conflict:
-			detail += ": " + r.Error
-		}
-		if r.Note != "" {
-			detail += " (" + r.Note + ")"
-		}
+		detail := r.detail()
 		fmt.Fprintf(&b, "  %3d  %-*s  %-8s  %s\n", r.Index, w, r.ID, r.State, detail)
 	}
 	var parts []string
@@ -207,4 +194,24 @@ func (s *Status) Table() string {
 		fmt.Fprintf(&b, "%d result files no run declares (left alone): %s\n", len(s.Undeclared), strings.Join(s.Undeclared, ", "))
 	}
 	return b.String()
+}
+
+// detail describes a run's progress on one line: epochs, then the kept epoch, the pid holding it, or
+// the error, and any note.
+func (r RunStatus) detail() string {
+	d := fmt.Sprintf("%d/%d epochs", r.EpochsDone, r.Epochs)
+	switch r.State {
+	case Done:
+		d += fmt.Sprintf(", kept epoch %d", r.KeptEpoch)
+	case Running:
+		if r.PID > 0 {
+			d += fmt.Sprintf(", pid %d", r.PID)
+		}
+	case Failed, Conflict:
+		d += ": " + r.Error
+	}
+	if r.Note != "" {
+		d += " (" + r.Note + ")"
+	}
+	return d
 }
