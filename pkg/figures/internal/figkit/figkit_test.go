@@ -137,6 +137,9 @@ func TestParallelErrors(t *testing.T) {
 		if i == 17 {
 			return boom
 		}
+		if i > 17 {
+			time.Sleep(20 * time.Microsecond) // Work that takes time: the error must stop it.
+		}
 		return nil
 	}, nil)
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "item 17") {
