@@ -93,9 +93,18 @@ var nonFigureNotebooks = map[string]bool{"explore.ipynb": true, "tutorial.ipynb"
 // metric, the plot), each introduced by a markdown cell, before the saved figure and the
 // comparison with the paper. The others keep the three-cell form (set-up, figures.Reproduce,
 // figures.Show) until they are converted.
-var experimentNotebooks = map[string]bool{"2023-fig01": true,
-	"2023-fig05": true, "2023-fig06": true, "2023-fig07": true, "2023-fig08": true, "2023-fig09": true, "2023-fig10": true,
-	"2023-fig11": true, "2023-fig12": true, "2023-fig13": true, "2023-fig14": true, "2023-fig16": true, "2023-fig17": true}
+var experimentNotebooks = union(experiment2020, experiment2021, experiment2023)
+
+// union merges the per-paper sets of converted notebooks (experiment20NN_test.go).
+func union(sets ...map[string]bool) map[string]bool {
+	all := map[string]bool{}
+	for _, s := range sets {
+		for id := range s {
+			all[id] = true
+		}
+	}
+	return all
+}
 
 // libraryCall matches a call into the packages a user imports for an experiment.
 var libraryCall = regexp.MustCompile(`\b(surrogate|dataset|metrics|training|solver|scinet|plots|fig20\d\d)\.[A-Z]\w*`)
