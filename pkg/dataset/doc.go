@@ -89,6 +89,15 @@
 // Splits.Subset returns the subset of a name, so that command lines and configuration files
 // can select one.
 //
+// # Clustered sources
+//
+// The 2023 paper's Fig. 15 argues with clusters of nearby sources. ClusterRecipe.Draw draws a
+// compact cluster of k disks (each attached to an earlier one a small gap away, centred on the
+// lattice; PaperClusterRecipe is the figure's), ClusterSizes splits any configuration into
+// clusters (connected groups of sources whose centres are at most a link distance apart), and
+// Spec.CountClusters counts the clusters of each size in a data set's configurations with k
+// sources, with Spec.ClusterLink (2R + l) as the figure's link distance.
+//
 // The 2023 paper is inconsistent about the split: its text says 320k training and 80k test
 // configurations, Fig. 4 says 360k and 40k. This package follows the text (80/20).
 package dataset

@@ -1,6 +1,7 @@
 package fig2023
 
 import (
+	"context"
 	"fmt"
 	"image/color"
 	"math"
@@ -10,6 +11,7 @@ import (
 
 	"gonum.org/v1/plot/vg"
 
+	"github.com/surrogo/surrogo/pkg/dataset"
 	"github.com/surrogo/surrogo/pkg/figures"
 	"github.com/surrogo/surrogo/pkg/figures/internal/figkit"
 	"github.com/surrogo/surrogo/pkg/npy"
@@ -31,13 +33,11 @@ func init() {
 	})
 }
 
-// Parameters of the drawn clusters.
+// Parameters of the drawn clusters and of the statistics.
 const (
-	fig15MinK     = 2   // smallest cluster drawn
-	fig15MaxK     = 9   // largest cluster drawn
-	fig15Window   = 128 // side of the window shown around each cluster, cells
-	fig15MaxGap   = 6   // largest gap between the disk of a new source and its neighbour's, cells
-	fig15MaxSizes = 10  // cluster sizes shown in the statistics (1..10)
+	fig15MinK     = 2  // smallest cluster drawn
+	fig15MaxK     = 9  // largest cluster drawn
+	fig15MaxSizes = 10 // cluster sizes shown in the statistics (1..10)
 )
 
 // Fig15Results are the results behind Fig. 15.
@@ -87,102 +87,80 @@ type Fig15Cluster struct {
 	Max float64 `json:"max"`
 }
 
-// fig15PerCount is the number of configurations per number of sources of the statistics: all
-// of the paper's data set from the cpu scale up (drawing configurations costs microseconds).
-func fig15PerCount(s scale.Scale) (int, error) { return perScale(s, 200, 20000, 20000, 20000) }
+// Fig15PerCount returns the number of configurations per number of sources of the Fig. 15
+// statistics at a scale: all of the paper's data set from the cpu scale up (drawing
+// configurations costs microseconds), 200 at the smoke scale.
+func Fig15PerCount(s scale.Scale) (int, error) { return perScale(s, 200, 20000, 20000, 20000) }
 
-// uniform returns a float in [0, 1) from the generator's 64-bit output.
-func uniform(rng *rand.Rand) float64 { return float64(rng.Uint64()>>11) / (1 << 53) }
-
-// makeCluster draws a cluster of k disks of radius r: the first at the origin, each next one
-// attached to a random earlier one at a gap of 1 to maxGap cells between the disks, in a random
-// direction, without overlapping any other. Source 0 has value 1, the others values in (0, 1].
-// The cluster is then moved so that its bounding box is centred on the lattice's centre; it is
-// redrawn if it does not fit the window with a margin of one diffusion length.
-func makeCluster(rng *rand.Rand, k, n, r, window, maxGap int) ([]solver.Source, error) {
-	minD2 := (2*r + 1) * (2*r + 1) // disks are disjoint when the centres are more than 2r apart
-	for attempt := 0; attempt < 1000; attempt++ {
-		xs, ys := []int{0}, []int{0}
-		for len(xs) < k {
-			placed := false
-			for try := 0; try < 1000 && !placed; try++ {
-				e := int(rng.Uint64() % uint64(len(xs)))
-				theta := 2 * math.Pi * uniform(rng)
-				d := float64(2*r+1) + float64(maxGap)*uniform(rng)
-				x := xs[e] + int(math.Round(d*math.Cos(theta)))
-				y := ys[e] + int(math.Round(d*math.Sin(theta)))
-				ok := true
-				for i := range xs {
-					if dx, dy := x-xs[i], y-ys[i]; dx*dx+dy*dy < minD2 {
-						ok = false
-						break
-					}
-				}
-				if ok {
-					xs, ys = append(xs, x), append(ys, y)
-					placed = true
-				}
-			}
-			if !placed {
-				break
-			}
+// Fig15Draw draws the clusters of Fig. 15a: one cluster of k disks for every k from 2 to 9,
+// drawn one after the other by recipe.Draw from the stream of the seed (PCG, stream
+// 0x2023_0015).
+func Fig15Draw(recipe dataset.ClusterRecipe, seed uint64) ([][]solver.Source, error) {
+	rng := rand.New(rand.NewPCG(seed, 0x2023_0015))
+	var out [][]solver.Source
+	for k := fig15MinK; k <= fig15MaxK; k++ {
+		src, err := recipe.Draw(rng, k)
+		if err != nil {
+			return nil, err
 		}
-		if len(xs) < k {
-			continue
-		}
-		minX, maxX, minY, maxY := xs[0], xs[0], ys[0], ys[0]
-		for i := range xs {
-			minX, maxX = min(minX, xs[i]), max(maxX, xs[i])
-			minY, maxY = min(minY, ys[i]), max(maxY, ys[i])
-		}
-		if maxX-minX+2*r+40 > window || maxY-minY+2*r+40 > window {
-			continue
-		}
-		dx, dy := n/2-(minX+maxX)/2, n/2-(minY+maxY)/2
-		src := make([]solver.Source, k)
-		for i := range src {
-			v := 1.0
-			if i > 0 {
-				v = float64(rng.Uint64()>>11+1) / (1 << 53)
-			}
-			src[i] = solver.Source{X: float64(xs[i] + dx), Y: float64(ys[i] + dy), R: float64(r), Value: v}
-		}
-		return src, nil
+		out = append(out, src)
 	}
-	return nil, fmt.Errorf("no cluster of %d sources fits a %d-cell window", k, window)
+	return out, nil
 }
 
-// clusterSizes returns the sizes of the clusters of the sources: connected groups of sources
-// whose centres are at most link apart.
-func clusterSizes(src []solver.Source, link float64) []int {
-	parent := make([]int, len(src))
-	for i := range parent {
-		parent[i] = i
+// Fig15Solve solves the steady state of every cluster on spec's lattice with its physics,
+// source model and normalization, and returns the clusters with the maximum of their
+// unnormalized steady states, their fields in the window of side window centred on the
+// lattice (float32, [len(clusters), window, window]), and the maximum of the unnormalized
+// steady state of one isolated source of value 1 at the centre, to compare the clusters with.
+func Fig15Solve(spec dataset.Spec, window int, clusters [][]solver.Source) ([]Fig15Cluster, []float32, float64, error) {
+	s, err := solver.NewSolver(spec.N, spec.D, spec.Gamma, solver.Options{})
+	if err != nil {
+		return nil, nil, 0, err
 	}
-	var find func(int) int
-	find = func(i int) int {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
+	solve := func(field []float64, src []solver.Source) (solver.Stats, error) {
+		p := solver.NewProblem(spec.N, src)
+		p.D, p.Gamma, p.Model, p.Normalize = spec.D, spec.Gamma, spec.Model, spec.Normalize
+		return s.SolveInto(field, p)
+	}
+	field := make([]float64, spec.N*spec.N)
+	windows := make([]float32, 0, len(clusters)*window*window)
+	var out []Fig15Cluster
+	for _, src := range clusters {
+		st, err := solve(field, src)
+		if err != nil {
+			return nil, nil, 0, fmt.Errorf("cluster of %d sources: %w", len(src), err)
 		}
-		return i
-	}
-	for i := range src {
-		for j := i + 1; j < len(src); j++ {
-			if math.Hypot(src[i].X-src[j].X, src[i].Y-src[j].Y) <= link {
-				parent[find(i)] = find(j)
-			}
+		c := Fig15Cluster{K: len(src), Sources: src, Row0: spec.N/2 - window/2, Col0: spec.N/2 - window/2, Max: st.Scale}
+		for row := c.Row0; row < c.Row0+window; row++ {
+			windows = append(windows, float32s(field[row*spec.N+c.Col0:row*spec.N+c.Col0+window])...)
 		}
+		out = append(out, c)
 	}
-	size := map[int]int{}
-	for i := range src {
-		size[find(i)]++
+	st, err := solve(field, []solver.Source{{X: float64(spec.N / 2), Y: float64(spec.N / 2), R: spec.Radius, Value: 1}})
+	if err != nil {
+		return nil, nil, 0, err
 	}
-	out := make([]int, 0, len(size))
-	for _, s := range size {
-		out = append(out, s)
-	}
-	return out
+	return out, windows, st.Scale, nil
+}
+
+// Fig15Census counts the clusters (dataset.Spec.CountClusters with spec.ClusterLink()) in the
+// first perCount configurations of every number of sources of spec, in parallel; the result
+// has one census per number of sources, from MinSources up. logf, when not nil, reports
+// progress.
+func Fig15Census(ctx context.Context, spec dataset.Spec, perCount int, logf func(string, ...any)) ([]dataset.ClusterCensus, error) {
+	out := make([]dataset.ClusterCensus, spec.NumCounts())
+	link := spec.ClusterLink()
+	err := figkit.Parallel(ctx, len(out), 0, func(_, item int) error {
+		c, err := spec.CountClusters(spec.MinSources+item, perCount, link)
+		out[item] = c
+		return err
+	}, func(done, total int, elapsed time.Duration) {
+		if logf != nil {
+			logf("%d/%d numbers of sources done in %.1f s", done, total, elapsed.Seconds())
+		}
+	})
+	return out, err
 }
 
 func computeFig15(run *figures.Run) (Fig15Results, error) {
@@ -191,93 +169,43 @@ func computeFig15(run *figures.Run) (Fig15Results, error) {
 	if err != nil {
 		return res, err
 	}
-	perCount, err := fig15PerCount(run.Scale)
+	perCount, err := Fig15PerCount(run.Scale)
 	if err != nil {
 		return res, err
 	}
-	lD := math.Sqrt(spec.D / spec.Gamma)
-	res = Fig15Results{N: spec.N, Radius: int(spec.Radius), Model: string(spec.Model), Window: fig15Window, MaxGap: fig15MaxGap,
-		Fields: "cluster-fields.npy", LinkDistance: float64(2*spec.Radius) + lD, PerCount: perCount}
+	recipe := dataset.PaperClusterRecipe()
+	res = Fig15Results{N: spec.N, Radius: int(spec.Radius), Model: string(spec.Model), Window: recipe.Window, MaxGap: recipe.MaxGap,
+		Fields: "cluster-fields.npy", LinkDistance: spec.ClusterLink(), PerCount: perCount}
 
 	// The drawn clusters and their steady states.
-	rng := rand.New(rand.NewPCG(run.Seed, 0x2023_0015))
-	s, err := solver.NewSolver(spec.N, spec.D, spec.Gamma, solver.Options{})
+	drawn, err := Fig15Draw(recipe, run.Seed)
 	if err != nil {
 		return res, err
 	}
-	field := make([]float64, spec.N*spec.N)
-	windows := make([]float32, 0, (fig15MaxK-fig15MinK+1)*fig15Window*fig15Window)
-	for k := fig15MinK; k <= fig15MaxK; k++ {
-		src, err := makeCluster(rng, k, spec.N, int(spec.Radius), fig15Window, fig15MaxGap)
-		if err != nil {
-			return res, err
-		}
-		p := solver.NewProblem(spec.N, src)
-		p.D, p.Gamma, p.Model, p.Normalize = spec.D, spec.Gamma, spec.Model, spec.Normalize
-		st, err := s.SolveInto(field, p)
-		if err != nil {
-			return res, fmt.Errorf("cluster of %d sources: %w", k, err)
-		}
-		c := Fig15Cluster{K: k, Sources: src, Row0: spec.N/2 - fig15Window/2, Col0: spec.N/2 - fig15Window/2, Max: st.Scale}
-		for row := c.Row0; row < c.Row0+fig15Window; row++ {
-			windows = append(windows, float32s(field[row*spec.N+c.Col0:row*spec.N+c.Col0+fig15Window])...)
-		}
-		res.Clusters = append(res.Clusters, c)
-	}
-	single := solver.NewProblem(spec.N, []solver.Source{{X: float64(spec.N / 2), Y: float64(spec.N / 2), R: float64(spec.Radius), Value: 1}})
-	single.D, single.Gamma, single.Model, single.Normalize = spec.D, spec.Gamma, spec.Model, spec.Normalize
-	st, err := s.SolveInto(field, single)
+	clusters, windows, single, err := Fig15Solve(spec, recipe.Window, drawn)
 	if err != nil {
 		return res, err
 	}
-	res.SingleMax = st.Scale
-	if err := npy.WriteFile(run.Path(res.Fields), []int{len(res.Clusters), fig15Window, fig15Window}, windows); err != nil {
+	res.Clusters, res.SingleMax = clusters, single
+	if err := npy.WriteFile(run.Path(res.Fields), []int{len(res.Clusters), recipe.Window, recipe.Window}, windows); err != nil {
 		return res, err
 	}
 
-	// How often clusters occur in the data set: one item per number of sources.
-	nCounts := spec.NumCounts()
-	res.MeanClusters = make([][]float64, nCounts)
-	res.AtLeast = make([][]float64, nCounts)
-	res.Largest = make([]int, nCounts)
+	// How often clusters occur in the data set.
 	run.Logf("cluster statistics of %d configurations per number of sources", perCount)
-	err = figkit.Parallel(run.Context(), nCounts, 0, func(_, item int) error {
-		n := spec.MinSources + item
-		clusters := make([]int64, fig15MaxSizes)
-		atLeast := make([]int64, fig15MaxSizes)
-		largest := 0
-		for j := 0; j < perCount; j++ {
-			src, err := spec.Sources(spec.Index(n, j))
-			if err != nil {
-				return err
-			}
-			big := 0
-			for _, size := range clusterSizes(src, res.LinkDistance) {
-				big = max(big, size)
-				if size <= fig15MaxSizes {
-					clusters[size-1]++
-				}
-			}
-			largest = max(largest, big)
-			for s := 1; s <= min(big, fig15MaxSizes); s++ {
-				atLeast[s-1]++
-			}
-		}
-		mean, frac := make([]float64, fig15MaxSizes), make([]float64, fig15MaxSizes)
-		for s := range mean {
-			mean[s] = float64(clusters[s]) / float64(perCount)
-			frac[s] = float64(atLeast[s]) / float64(perCount)
-		}
-		res.MeanClusters[item], res.AtLeast[item], res.Largest[item] = mean, frac, largest
-		return nil
-	}, func(done, total int, elapsed time.Duration) {
-		run.Logf("%d/%d numbers of sources done in %.1f s", done, total, elapsed.Seconds())
-	})
+	census, err := Fig15Census(run.Context(), spec, perCount, run.Logf)
 	if err != nil {
 		return res, err
 	}
-	for n := spec.MinSources; n <= spec.MaxSources; n++ {
-		res.Counts = append(res.Counts, n)
+	for _, c := range census {
+		mean, frac := make([]float64, fig15MaxSizes), make([]float64, fig15MaxSizes)
+		for s := range mean {
+			mean[s], frac[s] = c.Mean(s+1), c.FractionAtLeast(s+1)
+		}
+		res.Counts = append(res.Counts, c.Sources)
+		res.MeanClusters = append(res.MeanClusters, mean)
+		res.AtLeast = append(res.AtLeast, frac)
+		res.Largest = append(res.Largest, c.Largest)
 	}
 	return res, nil
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -75,71 +74,44 @@ func TestRegionCountsMatchMetrics(t *testing.T) {
 	}
 }
 
-func TestClusterSizes(t *testing.T) {
-	src := func(xy ...float64) []solver.Source {
-		var s []solver.Source
-		for i := 0; i+1 < len(xy); i += 2 {
-			s = append(s, solver.Source{X: xy[i], Y: xy[i+1], R: 5, Value: 1})
-		}
-		return s
+// The clusters of Fig. 15a: one of every size from 2 to 9, each a single cluster of the
+// recipe's disks, the same for the same seed; and the census covers every number of sources.
+func TestFig15DrawAndCensus(t *testing.T) {
+	recipe := dataset.PaperClusterRecipe()
+	drawn, err := Fig15Draw(recipe, 1)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tc := range []struct {
-		name string
-		src  []solver.Source
-		want []int // sorted sizes
-	}{
-		{"one", src(10, 10), []int{1}},
-		{"apart", src(0, 0, 31, 0), []int{1, 1}},
-		{"at the link distance", src(0, 0, 30, 0), []int{2}},
-		{"chain", src(0, 0, 25, 0, 50, 0, 200, 200), []int{1, 3}},
-		{"two pairs", src(0, 0, 0, 20, 300, 300, 310, 310), []int{2, 2}},
-	} {
-		got := clusterSizes(tc.src, 30)
-		sortInts(got)
-		if !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("%s: sizes %v, want %v", tc.name, got, tc.want)
-		}
+	again, err := Fig15Draw(recipe, 1)
+	if err != nil {
+		t.Fatal(err)
 	}
-}
-
-func sortInts(a []int) {
-	for i := 1; i < len(a); i++ {
-		for j := i; j > 0 && a[j] < a[j-1]; j-- {
-			a[j], a[j-1] = a[j-1], a[j]
+	if !reflect.DeepEqual(drawn, again) {
+		t.Error("Fig15Draw: the same seed drew different clusters")
+	}
+	if len(drawn) != fig15MaxK-fig15MinK+1 {
+		t.Fatalf("%d clusters, want %d", len(drawn), fig15MaxK-fig15MinK+1)
+	}
+	link := float64(2*recipe.Radius+1+recipe.MaxGap) + 1
+	for i, src := range drawn {
+		if len(src) != fig15MinK+i {
+			t.Errorf("cluster %d has %d sources, want %d", i, len(src), fig15MinK+i)
+		}
+		if sizes := dataset.ClusterSizes(src, link); len(sizes) != 1 {
+			t.Errorf("cluster %d falls apart into %v", i, sizes)
 		}
 	}
-}
-
-func TestMakeCluster(t *testing.T) {
-	const n, r, window, gap = 512, 5, fig15Window, fig15MaxGap
-	for seed := uint64(1); seed <= 3; seed++ {
-		rng := rand.New(rand.NewPCG(seed, 1))
-		for k := fig15MinK; k <= fig15MaxK; k++ {
-			src, err := makeCluster(rng, k, n, r, window, gap)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(src) != k || src[0].Value != 1 {
-				t.Fatalf("k=%d: %d sources, first value %g", k, len(src), src[0].Value)
-			}
-			lo, hi := float64(n/2-window/2+r), float64(n/2+window/2-r-1)
-			for i, s := range src {
-				if s.Value <= 0 || s.Value > 1 || s.R != r {
-					t.Errorf("k=%d: source %d has value %g, radius %g", k, i, s.Value, s.R)
-				}
-				if s.X < lo || s.X > hi || s.Y < lo || s.Y > hi {
-					t.Errorf("k=%d: source %d at (%g, %g) leaves the window [%g, %g]", k, i, s.X, s.Y, lo, hi)
-				}
-				for j := 0; j < i; j++ {
-					if d := math.Hypot(s.X-src[j].X, s.Y-src[j].Y); d <= 2*r {
-						t.Errorf("k=%d: disks %d and %d overlap (centres %.1f apart)", k, j, i, d)
-					}
-				}
-			}
-			// Every source was attached within 2r+1+gap of another (plus rounding): one cluster.
-			if sizes := clusterSizes(src, 2*r+1+gap+1); len(sizes) != 1 {
-				t.Errorf("k=%d: the sources form %d groups, want one cluster", k, len(sizes))
-			}
+	spec, err := dataset.New(dataset.Recipe2023, scale.Smoke, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	census, err := Fig15Census(t.Context(), spec, spec.PerCount, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range census {
+		if c.Sources != spec.MinSources+i || c.Configurations != spec.PerCount || c.Link != spec.ClusterLink() {
+			t.Errorf("census %d: %d sources, %d configurations, link %g", i, c.Sources, c.Configurations, c.Link)
 		}
 	}
 }
