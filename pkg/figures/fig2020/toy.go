@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/gomlx/gomlx/backends"
 	"gonum.org/v1/plot/vg"
 
 	"github.com/surrogo/surrogo/pkg/figures"
@@ -35,8 +36,61 @@ type ToyResults struct {
 	AsPaper bool `json:"as_paper"`
 }
 
-// toyActivations are the nets of each figure, in the paper's order.
-var toyActivations = []nn.Activation{nn.ReLU, nn.ELU}
+// ToyActivations are the nets of each toy figure, in the paper's order: ReLU, then ELU.
+var ToyActivations = []nn.Activation{nn.ReLU, nn.ELU}
+
+// TrainToyNets trains one 1-hidden-1 net per [ToyActivations] on target with budget b, net i
+// seeded with seed + i (as scinet.Extrapolation does), each through the configuration-keyed cache
+// under the directory cache (scinet.TrainToyNetCached; empty: no cache). reused[i] says whether
+// net i came from the cache.
+func TrainToyNets(cache string, be backends.Backend, target scinet.Target, hidden int, b scinet.Budget, seed uint64) (nets []scinet.ToyNet, reused []bool, err error) {
+	for i, act := range ToyActivations {
+		n, r, err := scinet.TrainToyNetCached(cache, be, target, hidden, act, b, seed+uint64(i))
+		if err != nil {
+			return nil, nil, err
+		}
+		nets, reused = append(nets, *n), append(reused, r)
+	}
+	return nets, reused, nil
+}
+
+// ToyFigure assembles the results of a toy figure from its trained nets (TrainToyNets with the
+// same target, budget and seed): the ground truth on the target's windows, the nets and, for the
+// step, the degree-25 polynomial fitted with the same seed. Values are rounded to 5 significant
+// digits, as saved.
+func ToyFigure(target scinet.Target, b scinet.Budget, nets []scinet.ToyNet, seed uint64) (ToyResults, error) {
+	if len(nets) == 0 {
+		return ToyResults{}, fmt.Errorf("fig2020: ToyFigure needs at least one net")
+	}
+	f := &scinet.ExtrapolationFigure{Target: target, Hidden: nets[0].Spec.Hidden[0], Nets: append([]scinet.ToyNet(nil), nets...)}
+	f.TruthNear, f.TruthFar = scinet.TruthCurves(target, b.GridPoints)
+	if target == scinet.Step {
+		p, err := scinet.FitStepPolynomial(b.GridPoints, seed)
+		if err != nil {
+			return ToyResults{}, err
+		}
+		f.Poly = p
+	}
+	for _, c := range []*scinet.Curve{&f.TruthNear, &f.TruthFar} {
+		round5(c.Y)
+	}
+	for i := range f.Nets {
+		n := &f.Nets[i]
+		for _, c := range []*scinet.Curve{&n.Near, &n.Far, &n.NearError} {
+			c.Y = append([]float64(nil), c.Y...)
+			round5(c.Y)
+		}
+		n.Curve.Loss = append([]float64(nil), n.Curve.Loss...)
+		round5(n.Curve.Loss)
+	}
+	if f.Poly != nil {
+		round5(f.Poly.Near.Y)
+		round5(f.Poly.Far.Y)
+	}
+	paper, _ := scinet.ToyBudget(scale.Paper, f.Hidden)
+	return ToyResults{Figure: f, Budget: b,
+		AsPaper: b.Steps == paper.Steps && b.Batch == paper.Batch && b.LearningRate == paper.LearningRate}, nil
+}
 
 func computeToy(target scinet.Target, hidden int) func(*figures.Run) (ToyResults, error) {
 	return func(run *figures.Run) (ToyResults, error) {
@@ -48,28 +102,19 @@ func computeToy(target scinet.Target, hidden int) func(*figures.Run) (ToyResults
 		if err != nil {
 			return ToyResults{}, err
 		}
-		run.Logf("training 1-%d-1 ReLU and ELU nets on %s: %d steps of %d samples at learning rate %g", hidden, target, b.Steps, b.Batch, b.LearningRate)
-		f, err := scinet.Extrapolation(be, target, hidden, toyActivations, b, run.Seed)
+		cache, err := run.CacheDir()
 		if err != nil {
 			return ToyResults{}, err
 		}
-		paper, _ := scinet.ToyBudget(scale.Paper, hidden)
-		for _, c := range []*scinet.Curve{&f.TruthNear, &f.TruthFar} {
-			round5(c.Y)
+		run.Logf("training 1-%d-1 ReLU and ELU nets on %s: %d steps of %d samples at learning rate %g", hidden, target, b.Steps, b.Batch, b.LearningRate)
+		nets, reused, err := TrainToyNets(cache, be, target, hidden, b, run.Seed)
+		if err != nil {
+			return ToyResults{}, err
 		}
-		for i := range f.Nets {
-			n := &f.Nets[i]
-			for _, c := range []*scinet.Curve{&n.Near, &n.Far, &n.NearError} {
-				round5(c.Y)
-			}
-			round5(n.Curve.Loss)
+		for i, n := range nets {
+			run.Step(reused[i], "%s net of %d units on %s", actName(n.Spec.Activation), hidden, target)
 		}
-		if f.Poly != nil {
-			round5(f.Poly.Near.Y)
-			round5(f.Poly.Far.Y)
-		}
-		return ToyResults{Figure: f, Budget: b,
-			AsPaper: b.Steps == paper.Steps && b.Batch == paper.Batch && b.LearningRate == paper.LearningRate}, nil
+		return ToyFigure(target, b, nets, run.Seed)
 	}
 }
 
@@ -117,7 +162,11 @@ func actName(a nn.Activation) string {
 
 // Figures 7 and 8: y = x + 10 far outside the training data, and up close.
 
-func renderShift(run *figures.Run, r ToyResults) error {
+func renderShift(run *figures.Run, r ToyResults) error { return save(run, ShiftPlot(r)) }
+
+// ShiftPlot draws figures 7 and 8: the nets against y = x + 10 far outside the training data (a)
+// and where the data are (b).
+func ShiftPlot(r ToyResults) *plots.Figure {
 	f := r.Figure
 	far := &plots.Axes{Title: "far from the training data", XLabel: "x", YLabel: "y", Grid: true, Legend: plots.LegendTopLeft}
 	lo, hi := span(scinet.Grid{Z: f.TruthFar.Y})
@@ -141,12 +190,13 @@ func renderShift(run *figures.Run, r ToyResults) error {
 	fig.Title = fmt.Sprintf("y = x + 10 fitted by one-hidden-layer nets of %d units on x ~ N(0, 1)", f.Hidden)
 	fig.Letters = true
 	fig.Width, fig.Height = 11*vg.Inch, 4.2*vg.Inch
-	fig.Stamp = toyStamp(run.Scale, r)
-	return save(run, fig)
+	fig.Stamp = toyStamp(r.Budget.Scale, r)
+	return fig
 }
 
-// farSlopes returns the slopes of a net's far curve over its leftmost and rightmost fifths.
-func farSlopes(c scinet.Curve) (left, right float64) {
+// FarSlopes returns the slopes of a net's far curve over its leftmost and rightmost fifths (1 and
+// 1 for y = x + 10).
+func FarSlopes(c scinet.Curve) (left, right float64) {
 	n := len(c.X)
 	k := max(n/5, 1)
 	left = (c.Y[k] - c.Y[0]) / (c.X[k] - c.X[0])
@@ -170,7 +220,7 @@ func summaryShift(r ToyResults) string {
 	b.WriteString(budgetText(r) + "\n\n")
 	b.WriteString("| net | r.m.s. error on N(0, 1) | r.m.s. error on [−2, 2] | largest error on [−50, 50] | prediction at x = −50 (truth −40) | at x = 50 (truth 60) | slope far left / far right (truth 1, 1) |\n| --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, n := range f.Nets {
-		l, rt := farSlopes(n.Far)
+		l, rt := FarSlopes(n.Far)
 		fmt.Fprintf(&b, "| %s | %.3g | %.3g | %.3g | %.2f | %.2f | %.2f / %.2f |\n", netLabel(n), n.TrainRMS, n.NearRMS, n.FarMaxError, n.Far.Y[0], n.Far.Y[len(n.Far.Y)-1], l, rt)
 	}
 	fmt.Fprintf(&b, "\nThe paper's claim holds: the nets learn y = x + 10 where the data are and extrapolate it wrongly — nothing in training prefers the identity 10 + ReLU(x) − ReLU(−x) over, e.g., ReLU(x + 10), which agrees only for x ≥ −10.%s\n", hiddenNote(f.Hidden))
@@ -186,7 +236,11 @@ func hiddenNote(hidden int) string {
 
 // Fig. 9: the step near the data, fits and errors.
 
-func renderFig09(run *figures.Run, r ToyResults) error {
+func renderFig09(run *figures.Run, r ToyResults) error { return save(run, StepPlot(r)) }
+
+// StepPlot draws figure 9: the nets' fits of 10·step(x) on μ ± 2σ of the training inputs (a) and
+// their errors (b).
+func StepPlot(r ToyResults) *plots.Figure {
 	f := r.Figure
 	a := &plots.Axes{Title: "fits of 10·step(x)", XLabel: "x", YLabel: "y", Grid: true, Legend: plots.LegendTopLeft}
 	t := a.Line("ground truth", f.TruthNear.X, f.TruthNear.Y)
@@ -200,12 +254,13 @@ func renderFig09(run *figures.Run, r ToyResults) error {
 	fig.Title = fmt.Sprintf("10·step(x) fitted by one-hidden-layer nets of %d units, on μ ± 2σ of the N(0, 1) training inputs", f.Hidden)
 	fig.Letters = true
 	fig.Width, fig.Height = 11*vg.Inch, 4.2*vg.Inch
-	fig.Stamp = toyStamp(run.Scale, r)
-	return save(run, fig)
+	fig.Stamp = toyStamp(r.Budget.Scale, r)
+	return fig
 }
 
-// awayFromStep returns the r.m.s. of a net's error on the near window excluding |x| < 0.25.
-func awayFromStep(n scinet.ToyNet) float64 {
+// AwayFromStep returns the r.m.s. of a net's error on the near window excluding |x| < 0.25 (the
+// review's "away from the discontinuity").
+func AwayFromStep(n scinet.ToyNet) float64 {
 	s, k := 0.0, 0
 	for i, x := range n.NearError.X {
 		if math.Abs(x) >= 0.25 {
@@ -222,7 +277,7 @@ func summaryFig09(r ToyResults) string {
 	b.WriteString(budgetText(r) + " The paper's \"8 hidden layers\" is one hidden layer of 8 units: its polynomial has \"the same degree as the number of free parameters in these neural nets (25)\", and a 1-8-1 net has 25.\n\n")
 	b.WriteString("| net | r.m.s. error on N(0, 1) | r.m.s. error on [−2, 2] | r.m.s. error on [−2, 2] away from the jump (abs x ≥ 0.25) |\n| --- | --- | --- | --- |\n")
 	for _, n := range f.Nets {
-		fmt.Fprintf(&b, "| %s | %.3g | %.3g | %.3g |\n", netLabel(n), n.TrainRMS, n.NearRMS, awayFromStep(n))
+		fmt.Fprintf(&b, "| %s | %.3g | %.3g | %.3g |\n", netLabel(n), n.TrainRMS, n.NearRMS, AwayFromStep(n))
 	}
 	b.WriteString("\nPaper: \"Away from the discontinuity, we see that the ReLU net matches the ground truth almost perfectly. The ELU net has small ringing effects ... these errors are also very small relative to the discontinuity.\"\n")
 	return b.String()
@@ -250,7 +305,11 @@ func computeFig10(run *figures.Run) (ToyResults, error) {
 	return r, nil
 }
 
-func renderFig10(run *figures.Run, r ToyResults) error {
+func renderFig10(run *figures.Run, r ToyResults) error { return save(run, StepPolynomialPlot(r)) }
+
+// StepPolynomialPlot draws figure 10: the nets of figure 9 against the degree-25 polynomial on
+// μ ± 2σ (a) and on μ ± 6σ (b).
+func StepPolynomialPlot(r ToyResults) *plots.Figure {
 	f := r.Figure
 	p := f.Poly
 	draw := func(title string, truth scinet.Curve, net func(scinet.ToyNet) scinet.Curve, poly scinet.Curve, yr plots.Range) *plots.Axes {
@@ -272,8 +331,8 @@ func renderFig10(run *figures.Run, r ToyResults) error {
 	fig.Title = fmt.Sprintf("10·step(x): nets of %d units against a degree-%d polynomial fitted to %d samples of N(0, 1)", f.Hidden, scinet.PolyDegree, scinet.PolyPoints)
 	fig.Letters = true
 	fig.Width, fig.Height = 11*vg.Inch, 4.2*vg.Inch
-	fig.Stamp = toyStamp(run.Scale, r)
-	return save(run, fig)
+	fig.Stamp = toyStamp(r.Budget.Scale, r)
+	return fig
 }
 
 func summaryFig10(r ToyResults) string {

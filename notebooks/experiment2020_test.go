@@ -1,0 +1,9 @@
+package notebooks_test
+
+// experiment2020 lists the 2020 figure notebooks converted to the experiment form (see experimentNotebooks).
+var experiment2020 = map[string]bool{
+	"2020-fig07": true,
+	"2020-fig08": true,
+	"2020-fig09": true,
+	"2020-fig10": true,
+}
