@@ -77,14 +77,35 @@ func acrossImages(imgs [][]float32) float64 {
 // KNOWN FAILURE (measured 2026-12, pure-Go backend): the collapse happens at batch 25 as well. After
 // 30 steps the spread is 0 and the correlation ~0 at learning rates 1e-3, 1e-4 (100 steps) and 3e-5
 // (200 steps), at widths 4, 8 and 16; at 1e-5 the spread shrinks (0.26 of the targets' after 300
-// steps, correlation 0.06). The final layer shows why: the last transposed convolution's bias
+// steps, correlation 0.06). The final layer shows how: the last transposed convolution's bias
 // drifts negative (Adam, -0.0097 after 30 steps at 1e-3), the ReLU passes almost nothing (BatchNorm's
 // moving variance 3.8e-7, below its epsilon 1e-5), and the output is BatchNorm's offset, a constant
-// (training MSE 0.026 = the targets' variance about it). Under BatchNorm the scale of the ReLU's input
-// does not enter the loss, so nothing holds it up. Batch 1 is therefore not the only cause. The test
-// is skipped unless SURROGO_NN2_COLLAPSE=1, so that CI stays green while the cause is investigated;
-// SURROGO_NN2_STEPS, SURROGO_NN2_LR, SURROGO_NN2_WIDTH and SURROGO_NN2_DEBUG (print the small
-// variables) are measurement knobs.
+// (training MSE 0.026 = the targets' variance about it).
+//
+// Why (measured 2026-12-06, same test, 600 steps unless said): the final BatchNorm starts with scale
+// 1, so the output's standard deviation is 1 while the targets' is about 0.1 (initial MSE 0.72-1.0).
+// Adam moves the scale by about the learning rate per step; it is faster to shrink the signal
+// entering the BatchNorm below its epsilon, where the output becomes the offset, and that state's
+// MSE (0.021-0.026, the targets' variance) is lower than the non-collapsed one for hundreds of steps.
+// So the collapse does not need a dead ReLU: with the last bias started positive (0.1 or 1, every
+// pixel active) the output still ends constant (spread 0.14, correlation 0.04). What changes it is
+// the initial size of the decoder's signal:
+//
+//	decoder init (strided ConvT)                lr     result
+//	He on k*k*Cin (GoMLX default, today)        1e-3..1e-5   collapsed (1,000 steps at 3e-5, 1e-5)
+//	He on the taps that reach an output         1e-3, 1e-4   collapsed after 100-300 steps
+//	  (k*k*Cin/s^2), gain 1 or 4                 1e-5        not collapsed, not learning (MSE 0.88)
+//	Glorot uniform everywhere (Flux's default)  1e-3, 1e-4   collapsed; 1e-5: spread 0.25, corr 0.38
+//	He on the taps, gain 0.1 (signal below eps) 1e-4        learns in 3 of 4 seeds: MSE 0.0032,
+//	                                                          spread 0.67-0.82, correlation 0.72-0.77;
+//	                                                          seed 3 collapsed
+//
+// Started below epsilon, the final BatchNorm is a fixed gain of 1/sqrt(eps) and the network learns
+// like one without it; started above, it collapses. None of these is robust, so the test stays
+// skipped; the next candidate is the final BatchNorm's scale started at the targets' deviation.
+// The test is skipped unless SURROGO_NN2_COLLAPSE=1, so that CI stays green while the cause is
+// investigated; SURROGO_NN2_STEPS, SURROGO_NN2_LR, SURROGO_NN2_WIDTH, SURROGO_NN2_SEED and
+// SURROGO_NN2_DEBUG (print the small variables) are measurement knobs.
 func TestNN2NotCollapsed(t *testing.T) {
 	if os.Getenv("SURROGO_NN2_COLLAPSE") == "" {
 		t.Skip("known failure (NN2-only collapses at batch 25 too; see the comment): set SURROGO_NN2_COLLAPSE=1 to run")
@@ -111,7 +132,11 @@ func TestNN2NotCollapsed(t *testing.T) {
 	if v, err := strconv.ParseFloat(os.Getenv("SURROGO_NN2_LR"), 64); err == nil && v > 0 {
 		lr = v
 	}
-	trainer, ctx := newTrainer(t, c, lr, 1)
+	seed := int64(1)
+	if v, err := strconv.Atoi(os.Getenv("SURROGO_NN2_SEED")); err == nil {
+		seed = int64(v)
+	}
+	trainer, ctx := newTrainer(t, c, lr, seed)
 	first, last := trainSteps(t, trainer, x, y, steps)
 
 	fn, err := models.Build(c)
