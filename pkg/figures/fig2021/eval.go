@@ -4,11 +4,9 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/gomlx/gomlx/backends"
-
-	"github.com/surrogo/surrogo/pkg/datastore"
 	"github.com/surrogo/surrogo/pkg/metrics"
 	"github.com/surrogo/surrogo/pkg/plots"
+	"github.com/surrogo/surrogo/pkg/surrogate"
 	"github.com/surrogo/surrogo/pkg/training"
 )
 
@@ -111,48 +109,77 @@ type SliceHist struct {
 	Counts []int64 `json:"counts"`
 }
 
-// splitData holds the examples of one split in memory.
-type splitData struct {
-	name     string
-	indices  []int
-	n        int
-	inputs   []float32
-	targets  []float32
-	nsources []int32
+// Examples are the examples of one subset of a data set, in memory: N*N values per input and
+// target, row-major, one example after the other.
+type Examples struct {
+	// Name is the subset ("test", "train", "test/8", ...) and Indices its configurations.
+	Name    string
+	Indices []int
+	// N is the lattice side.
+	N int
+	// Inputs and Targets hold the images, NSources the number of sources of each configuration.
+	Inputs, Targets []float32
+	NSources        []int32
 }
 
-// loadSplit reads the examples of a subset of the store.
-func loadSplit(store *datastore.Store, name string, indices []int) (*splitData, error) {
-	n := store.N()
-	d := &splitData{name: name, indices: indices, n: n,
-		inputs: make([]float32, len(indices)*n*n), targets: make([]float32, len(indices)*n*n), nsources: make([]int32, len(indices))}
-	if err := store.Fill(indices, d.inputs, d.targets, d.nsources); err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
-	}
-	return d, nil
+// filler is what LoadExamples reads from: a data-set cache (datastore.Store) or a data set's
+// training.Source.
+type filler interface {
+	Fill(indices []int, inputs, targets []float32, nsources []int32) error
 }
 
-// predict returns the predictions of the kept model of the run in dir on the split.
-func predict(dir string, b backends.Backend, d *splitData) ([]float32, error) {
-	pred, err := training.LoadPredictor(dir, "best", b, nil)
+// LoadExamples reads the examples of subset name (dataset.Splits names) of a data set.
+func LoadExamples(d *surrogate.Data, name string) (*Examples, error) {
+	idx, err := d.Subset(name)
 	if err != nil {
 		return nil, err
 	}
-	defer pred.Close()
-	out, err := pred.Predict(d.inputs, len(d.indices))
+	return loadExamples(d.Source(), d.N(), name, idx)
+}
+
+func loadExamples(src filler, n int, name string, indices []int) (*Examples, error) {
+	e := &Examples{Name: name, Indices: indices, N: n,
+		Inputs: make([]float32, len(indices)*n*n), Targets: make([]float32, len(indices)*n*n), NSources: make([]int32, len(indices))}
+	if err := src.Fill(indices, e.Inputs, e.Targets, e.NSources); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	return e, nil
+}
+
+// Len returns the number of examples.
+func (e *Examples) Len() int { return len(e.Indices) }
+
+// Head returns the first k examples (the fields that Figs. 5-7 draw are the test set's first 20).
+func (e *Examples) Head(k int) *Examples {
+	k = min(k, e.Len())
+	nn := e.N * e.N
+	return &Examples{Name: fmt.Sprintf("%s[:%d]", e.Name, k), Indices: e.Indices[:k], N: e.N,
+		Inputs: e.Inputs[:k*nn], Targets: e.Targets[:k*nn], NSources: e.NSources[:k]}
+}
+
+// Image returns image k of a stack of N × N images (Inputs, Targets or predictions).
+func (e *Examples) Image(stack []float32, k int) []float32 {
+	nn := e.N * e.N
+	return stack[k*nn : (k+1)*nn]
+}
+
+// Predict returns the predictions of a trained model on the examples, checked to be finite.
+func Predict(m *surrogate.Model, e *Examples) ([]float32, error) {
+	out, err := m.Predict(e.Inputs)
 	if err != nil {
-		return nil, fmt.Errorf("%s: predicting %s: %w", dir, d.name, err)
+		return nil, fmt.Errorf("%s: predicting %s: %w", m.Dir, e.Name, err)
 	}
 	for i, v := range out {
 		if !finite(float64(v)) {
-			return nil, fmt.Errorf("%s: prediction %d of %s is %v", dir, i, d.name, v)
+			return nil, fmt.Errorf("%s: prediction %d of %s is %v", m.Dir, i, e.Name, v)
 		}
 	}
 	return out, nil
 }
 
-// splitMetrics computes the residuals and the 10 slices of Figs. 8-10.
-func splitMetrics(name string, examples int, target, pred []float32) (SplitMetrics, error) {
+// Measure computes the metrics of a model on one split from its targets and predictions: the
+// residual statistics of Table 2 and the 10 slices of Figs. 8-10.
+func Measure(name string, examples int, target, pred []float32) (SplitMetrics, error) {
 	m := SplitMetrics{Split: name, Examples: examples}
 	// Residuals above 1 happen for untrained models; the histogram goes to 2 so that the 99th
 	// percentile stays exact up to there (the mean and maximum are exact anyway).
@@ -191,8 +218,8 @@ func sliceRows(sl []metrics.Slice) []SliceRow {
 // jf converts to a JSON-safe float (NaN and infinities become null).
 func jf(v float64) training.JSONFloat { return training.JSONFloat(v) }
 
-// fieldPDF computes the densities of Fig. 11.
-func fieldPDF(target, pred []float32) (PDF, error) {
+// MeasurePDF computes the field densities of Fig. 11 of targets and predictions.
+func MeasurePDF(target, pred []float32) (PDF, error) {
 	f, err := metrics.NewFieldPDF(pdfLo, pdfHi, pdfBins)
 	if err != nil {
 		return PDF{}, err
@@ -229,8 +256,9 @@ func fieldPDF(target, pred []float32) (PDF, error) {
 	return p, nil
 }
 
-// supplement computes the data of a supplementary figure.
-func supplement(target, pred []float32) (Supplement, error) {
+// MeasureSupplement computes the data of a supplementary figure (S1-S12) from a model's targets
+// and predictions: the histogram along y = x and the 20 per-slice residual histograms.
+func MeasureSupplement(target, pred []float32) (Supplement, error) {
 	var s Supplement
 	ss, err := metrics.NewSliceStats(metrics.SliceOptions{Slices: suppSlices, Width: suppWidth})
 	if err != nil {

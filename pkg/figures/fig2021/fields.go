@@ -134,30 +134,49 @@ func sampleStats(model, n int, target, pred []float32) SampleStats {
 	return s
 }
 
-// fieldsData reads the hub's sample files for rendering.
-type fieldsData struct {
-	n, count int
-	inputs   []float64
-	targets  []float32
-	preds    map[int][]float32
+// Fields are the fields of Figs. 5-7: the inputs and targets of the sample configurations (the
+// first Protocol.Samples of the test set) and the predictions of some models.
+type Fields struct {
+	// N is the lattice side and Indices the configurations.
+	N       int
+	Indices []int
+	// Inputs and Targets hold len(Indices) N × N images, row-major, one after the other.
+	Inputs, Targets []float32
+	// Predictions holds the predicted fields of each model, by model number (1-14).
+	Predictions map[int][]float32
 }
 
-func loadFields(run *figures.Run, r FieldsResults) (*fieldsData, error) {
+// NewFields returns the fields of the examples e, without predictions (set Predictions[model]).
+func NewFields(e *Examples) *Fields {
+	return &Fields{N: e.N, Indices: e.Indices, Inputs: e.Inputs, Targets: e.Targets, Predictions: map[int][]float32{}}
+}
+
+// Len returns the number of configurations.
+func (f *Fields) Len() int { return len(f.Indices) }
+
+// field returns image k of a stack of fields.
+func (f *Fields) field(stack []float32, k int) []float32 {
+	nn := f.N * f.N
+	return stack[k*nn : (k+1)*nn]
+}
+
+// loadFields reads the hub's sample files and recomputes the inputs of the configurations.
+func loadFields(run *figures.Run, r FieldsResults) (*Fields, error) {
 	p := r.Protocol
 	if p.N == 0 || p.Samples == 0 || len(r.SampleIndices) != p.Samples {
 		return nil, errIncomplete
 	}
-	d := &fieldsData{n: p.N, count: p.Samples, preds: map[int][]float32{}}
+	d := &Fields{N: p.N, Indices: r.SampleIndices, Predictions: map[int][]float32{}}
 	var err error
-	if d.targets, err = readSamples(hubPath(run, r.Targets), p.Samples, p.N); err != nil {
+	if d.Targets, err = readSamples(hubPath(run, r.Targets), p.Samples, p.N); err != nil {
 		return nil, fmt.Errorf("%w (compute 2021-table2 at scale %s first)", err, p.Scale)
 	}
 	for _, f := range r.Predictions {
-		if d.preds[f.Model], err = readSamples(hubPath(run, f.File), p.Samples, p.N); err != nil {
+		if d.Predictions[f.Model], err = readSamples(hubPath(run, f.File), p.Samples, p.N); err != nil {
 			return nil, err
 		}
 	}
-	spec, err := p.spec(run.Seed)
+	spec, err := p.DataSet(run.Seed)
 	if err != nil {
 		return nil, err
 	}
@@ -170,15 +189,11 @@ func loadFields(run *figures.Run, r FieldsResults) (*fieldsData, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.inputs = append(d.inputs, in...)
+		for _, v := range in {
+			d.Inputs = append(d.Inputs, float32(v))
+		}
 	}
 	return d, nil
-}
-
-// field returns sample k of a stack of fields.
-func (d *fieldsData) field(stack []float32, k int) []float32 {
-	nn := d.n * d.n
-	return stack[k*nn : (k+1)*nn]
 }
 
 // imageGrid returns a 4 × 5 grid of the 20 fields f(k) with one colour bar.
@@ -209,57 +224,71 @@ func saveFigure(run *figures.Run, fig *plots.Figure) error {
 	return nil
 }
 
-func renderFig05(run *figures.Run, r FieldsResults) error {
-	d, err := loadFields(run, r)
-	if err != nil {
-		return err
-	}
-	pred, ok := d.preds[12]
+// predictions returns the predictions of model, or an error naming it.
+func (f *Fields) predictions(model int) ([]float32, error) {
+	p, ok := f.Predictions[model]
 	if !ok {
-		return fmt.Errorf("%w: no predictions of model 12", errIncomplete)
+		return nil, fmt.Errorf("%w: no predictions of model %d", errIncomplete, model)
 	}
-	nn := d.n * d.n
-	a := imageGrid("(a) input", d.count, func(k int) []float64 { return d.inputs[k*nn : (k+1)*nn] }, plots.ColorScale{Label: "source value"}.Fixed(0, 1))
-	b := imageGrid("(b) ground truth (target)", d.count, func(k int) []float64 { return to64(d.field(d.targets, k)) }, plots.ColorScale{Label: "c"}.Fixed(0, 1))
-	c := imageGrid("(c) prediction of model 12", d.count, func(k int) []float64 { return to64(d.field(pred, k)) }, plots.ColorScale{Label: "ĉ"}.Fixed(0, 1))
-	fig := plots.NewFigure(1, 3, a, b, c)
-	fig.Title = fmt.Sprintf("Twenty test configurations: input, target and prediction of model 12 (%d × %d)", d.n, d.n)
-	fig.Width, fig.Height = 16*vg.Inch, 4.4*vg.Inch
-	fig.Stamp = r.Protocol.stamp()
-	return saveFigure(run, fig)
+	return p, nil
 }
 
-func renderFig06(run *figures.Run, r FieldsResults) error {
-	d, err := loadFields(run, r)
+// Fig05Figure draws Fig. 5: (a) the inputs, (b) the targets and (c) the predictions of model 12.
+func Fig05Figure(f *Fields) (*plots.Figure, error) {
+	pred, err := f.predictions(12)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	pred, ok := d.preds[12]
-	if !ok || len(r.Models) == 0 {
-		return fmt.Errorf("%w: no predictions of model 12 or no models", errIncomplete)
+	a := imageGrid("(a) input", f.Len(), func(k int) []float64 { return to64(f.field(f.Inputs, k)) }, plots.ColorScale{Label: "source value"}.Fixed(0, 1))
+	b := imageGrid("(b) ground truth (target)", f.Len(), func(k int) []float64 { return to64(f.field(f.Targets, k)) }, plots.ColorScale{Label: "c"}.Fixed(0, 1))
+	c := imageGrid("(c) prediction of model 12", f.Len(), func(k int) []float64 { return to64(f.field(pred, k)) }, plots.ColorScale{Label: "ĉ"}.Fixed(0, 1))
+	fig := plots.NewFigure(1, 3, a, b, c)
+	fig.Title = fmt.Sprintf("Twenty test configurations: input, target and prediction of model 12 (%d × %d)", f.N, f.N)
+	fig.Width, fig.Height = 16*vg.Inch, 4.4*vg.Inch
+	return fig, nil
+}
+
+// ResidualMap returns the residual |y − ŷ| of image k of a model's predictions; relative
+// divides it by y + 10⁻⁵, the authors' relative residual.
+func (f *Fields) ResidualMap(model, k int, relative bool) ([]float64, error) {
+	pred, err := f.predictions(model)
+	if err != nil {
+		return nil, err
 	}
-	a := imageGrid("(a) ground truth (target)", d.count, func(k int) []float64 { return to64(d.field(d.targets, k)) }, plots.ColorScale{Label: "c"}.Fixed(0, 1))
-	res := func(k int) []float64 {
-		t, y := d.field(d.targets, k), d.field(pred, k)
-		out := make([]float64, len(t))
-		for i := range t {
-			out[i] = math.Abs(float64(t[i]) - float64(y[i]))
+	t, y := f.field(f.Targets, k), f.field(pred, k)
+	out := make([]float64, len(t))
+	for i := range t {
+		out[i] = math.Abs(float64(t[i]) - float64(y[i]))
+		if relative {
+			out[i] /= float64(t[i]) + relEps
 		}
-		return out
 	}
-	b := imageGrid("(b) residual |y − ŷ|, model 12", d.count, res, plots.ColorScale{Label: "|y − ŷ|", Map: plots.Magma})
-	c := imageGrid("(c) relative residual |y − ŷ|/(y + 10^{−5}), model 12", d.count, func(k int) []float64 {
-		r := res(k)
-		t := d.field(d.targets, k)
-		for i := range r {
-			r[i] /= float64(t[i]) + relEps
-		}
-		return r
-	}, plots.ColorScale{Label: "relative residual", Map: plots.Magma}.Fixed(0, 1))
+	return out, nil
+}
+
+// Fig06Maps draws Fig. 6a-c: (a) the targets, (b) the residual and (c) the relative residual of a
+// model (the paper: model 12).
+func Fig06Maps(f *Fields, model int) ([]plots.Panel, error) {
+	if _, err := f.predictions(model); err != nil {
+		return nil, err
+	}
+	a := imageGrid("(a) ground truth (target)", f.Len(), func(k int) []float64 { return to64(f.field(f.Targets, k)) }, plots.ColorScale{Label: "c"}.Fixed(0, 1))
+	res := func(rel bool) func(k int) []float64 {
+		return func(k int) []float64 { r, _ := f.ResidualMap(model, k, rel); return r }
+	}
+	b := imageGrid(fmt.Sprintf("(b) residual |y − ŷ|, model %d", model), f.Len(), res(false), plots.ColorScale{Label: "|y − ŷ|", Map: plots.Magma})
+	c := imageGrid(fmt.Sprintf("(c) relative residual |y − ŷ|/(y + 10^{−5}), model %d", model), f.Len(), res(true),
+		plots.ColorScale{Label: "relative residual", Map: plots.Magma}.Fixed(0, 1))
+	return []plots.Panel{a, b, c}, nil
+}
+
+// Fig06Bars draws Fig. 6d: the mean (left axis), 99th-percentile and maximum (right axis) test
+// residual of every model.
+func Fig06Bars(models []ResidualRow) *plots.BarChart {
 	bars := &plots.BarChart{Title: "(d) test residuals per model", XLabel: "model", YLabel: "mean residual",
 		Y2Label: "99th percentile and maximum residual", Grid: true, Legend: plots.LegendTopLeft}
 	var meanV, p99V, maxV []float64
-	for _, m := range r.Models {
+	for _, m := range models {
 		bars.Categories = append(bars.Categories, fmt.Sprint(m.Model))
 		meanV, p99V, maxV = append(meanV, m.Mean), append(p99V, m.P99), append(maxV, m.Max)
 	}
@@ -268,31 +297,65 @@ func renderFig06(run *figures.Run, r FieldsResults) error {
 	s.Color, s.RightAxis = plots.Orange, true
 	s = bars.Add("maximum (right)", maxV)
 	s.Color, s.RightAxis = plots.Vermillion, true
-	fig := plots.NewFigure(2, 2, a, b, c, bars)
-	fig.Title = "Residuals: maps of model 12 on twenty test configurations, and the mean, 99th percentile and maximum of every model"
-	fig.Width, fig.Height = 14*vg.Inch, 8.5*vg.Inch
-	fig.Stamp = r.Protocol.stamp()
-	return saveFigure(run, fig)
+	return bars
 }
 
-func renderFig07(run *figures.Run, r FieldsResults) error {
+// Fig06Figure draws Fig. 6: the maps of model 12 (Fig06Maps) and the residuals of every model
+// (Fig06Bars).
+func Fig06Figure(f *Fields, models []ResidualRow) (*plots.Figure, error) {
+	if len(models) == 0 {
+		return nil, fmt.Errorf("%w: no models", errIncomplete)
+	}
+	maps, err := Fig06Maps(f, 12)
+	if err != nil {
+		return nil, err
+	}
+	fig := plots.NewFigure(2, 2, maps[0], maps[1], maps[2], Fig06Bars(models))
+	fig.Title = "Residuals: maps of model 12 on twenty test configurations, and the mean, 99th percentile and maximum of every model"
+	fig.Width, fig.Height = 14*vg.Inch, 8.5*vg.Inch
+	return fig, nil
+}
+
+// Fig07Figure draws Fig. 7: the predictions of (a) model 7 (NN 1 only) and (b) model 5 (NN 2
+// only), each with its own colour scale.
+func Fig07Figure(f *Fields) (*plots.Figure, error) {
+	p7, err := f.predictions(7)
+	if err != nil {
+		return nil, err
+	}
+	p5, err := f.predictions(5)
+	if err != nil {
+		return nil, err
+	}
+	a := imageGrid("(a) prediction of model 7 (NN 1 only)", f.Len(), func(k int) []float64 { return to64(f.field(p7, k)) }, plots.ColorScale{Label: "ĉ (own scale)"})
+	b := imageGrid("(b) prediction of model 5 (NN 2 only)", f.Len(), func(k int) []float64 { return to64(f.field(p5, k)) }, plots.ColorScale{Label: "ĉ (own scale)"})
+	fig := plots.NewFigure(1, 2, a, b)
+	fig.Title = "Twenty test configurations: an NN 1-only and an NN 2-only model (note the different colour scales)"
+	fig.Width, fig.Height = 12*vg.Inch, 4.8*vg.Inch
+	return fig, nil
+}
+
+// renderFields loads the hub's fields, draws them with draw and saves the figure.
+func renderFields(run *figures.Run, r FieldsResults, draw func(*Fields) (*plots.Figure, error)) error {
 	d, err := loadFields(run, r)
 	if err != nil {
 		return err
 	}
-	p7, ok7 := d.preds[7]
-	p5, ok5 := d.preds[5]
-	if !ok7 || !ok5 {
-		return fmt.Errorf("%w: no predictions of models 5 and 7", errIncomplete)
+	fig, err := draw(d)
+	if err != nil {
+		return err
 	}
-	a := imageGrid("(a) prediction of model 7 (NN 1 only)", d.count, func(k int) []float64 { return to64(d.field(p7, k)) }, plots.ColorScale{Label: "ĉ (own scale)"})
-	b := imageGrid("(b) prediction of model 5 (NN 2 only)", d.count, func(k int) []float64 { return to64(d.field(p5, k)) }, plots.ColorScale{Label: "ĉ (own scale)"})
-	fig := plots.NewFigure(1, 2, a, b)
-	fig.Title = "Twenty test configurations: an NN 1-only and an NN 2-only model (note the different colour scales)"
-	fig.Width, fig.Height = 12*vg.Inch, 4.8*vg.Inch
-	fig.Stamp = r.Protocol.stamp()
+	fig.Stamp = r.Protocol.Stamp()
 	return saveFigure(run, fig)
 }
+
+func renderFig05(run *figures.Run, r FieldsResults) error { return renderFields(run, r, Fig05Figure) }
+
+func renderFig06(run *figures.Run, r FieldsResults) error {
+	return renderFields(run, r, func(f *Fields) (*plots.Figure, error) { return Fig06Figure(f, r.Models) })
+}
+
+func renderFig07(run *figures.Run, r FieldsResults) error { return renderFields(run, r, Fig07Figure) }
 
 func (r FieldsResults) sample(model int) (SampleStats, bool) {
 	for _, s := range r.Samples {

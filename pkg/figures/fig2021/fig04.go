@@ -68,13 +68,14 @@ func computeFig04(run *figures.Run) (Fig04Results, error) {
 	if err != nil {
 		return res, err
 	}
-	res = Fig04Results{Protocol: p, Without: record(h), With: m9.Training}
-	res.Jumps = jumps(h.TrainLoss, p.Rollback)
+	res = Fig04Results{Protocol: p, Without: Record(h), With: m9.Training}
+	res.Jumps = Jumps(h.TrainLoss, p.Rollback)
 	return res, nil
 }
 
-// jumps applies the roll-back rule to a history without roll-back: the epochs it would reject.
-func jumps(losses []float64, rb training.Rollback) []Jump {
+// Jumps applies the roll-back rule rb to the training losses of a run without roll-back: the
+// epochs it would reject.
+func Jumps(losses []float64, rb training.Rollback) []Jump {
 	var out []Jump
 	for n := 1; n < len(losses); n++ {
 		if d := rb.Check(losses[:n], losses[n]); d.Trigger {
@@ -102,8 +103,19 @@ func floats(v []training.JSONFloat) []float64 {
 }
 
 func renderFig04(run *figures.Run, r Fig04Results) error {
+	fig, err := Fig04Figure(r)
+	if err != nil {
+		return err
+	}
+	fig.Stamp = r.Protocol.Stamp()
+	return saveFigure(run, fig)
+}
+
+// Fig04Figure draws Fig. 4: the training (and test) loss of the run (a) without and (b) with
+// roll-back, the jumps of (a) circled, and in (b) the roll-backs with the discarded epochs.
+func Fig04Figure(r Fig04Results) (*plots.Figure, error) {
 	if len(r.Without.TrainLoss) == 0 || len(r.With.TrainLoss) == 0 {
-		return errIncomplete
+		return nil, errIncomplete
 	}
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, v := range [][]training.JSONFloat{r.Without.TrainLoss, r.With.TrainLoss, r.Without.TestLoss, r.With.TestLoss} {
@@ -172,16 +184,10 @@ func renderFig04(run *figures.Run, r Fig04Results) error {
 	fig.Title = fmt.Sprintf("Training loss of model 9 vs epochs, without and with roll-back (C = %g, m = %d, s = %d), same seed",
 		r.Protocol.Rollback.C, r.Protocol.Rollback.M, r.Protocol.Rollback.S)
 	fig.Width, fig.Height = 12*vg.Inch, 4.6*vg.Inch
-	fig.Stamp = r.Protocol.stamp()
 	th := plots.DefaultTheme()
 	th.MarkerRadius = 4.5
 	fig.Theme = th
-	for _, ext := range []string{".png", ".svg"} {
-		if err := fig.Save(run.Path(run.ID + ext)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return fig, nil
 }
 
 func summaryFig04(r Fig04Results) string {

@@ -150,14 +150,14 @@ func TestPaperTable2(t *testing.T) {
 			t.Errorf("model %d: mean %g, 99P %g, max %g not increasing", pm.Number, pm.Mean, pm.P99, pm.Max)
 		}
 	}
-	if _, err := paperModel(15); err == nil {
+	if _, err := Paper(15); err == nil {
 		t.Error("model 15: want an error")
 	}
 }
 
 func TestProtocols(t *testing.T) {
 	for _, s := range scale.All {
-		p, err := protocolFor(s)
+		p, err := NewProtocol(s)
 		if err != nil {
 			t.Fatalf("%s: %v", s, err)
 		}
@@ -177,7 +177,7 @@ func TestProtocols(t *testing.T) {
 			}
 		}
 	}
-	if _, err := protocolFor("huge"); err == nil {
+	if _, err := NewProtocol("huge"); err == nil {
 		t.Error("unknown scale: want an error")
 	}
 }
@@ -200,7 +200,7 @@ func TestJumps(t *testing.T) {
 	rb := training.DefaultRollback()
 	rb.Enabled, rb.M = true, 3
 	losses := []float64{1, 0.5, 0.4, 0.3, 0.3, 5, 4, 0.2}
-	js := jumps(losses, rb)
+	js := Jumps(losses, rb)
 	if len(js) != 1 || js[0].Epoch != 6 {
 		t.Fatalf("jumps %+v, want one at epoch 6", js)
 	}
@@ -217,7 +217,7 @@ func TestMetricsOfSplit(t *testing.T) {
 		target[i] = float32(i) / float32(n)
 		pred[i] = target[i] + 0.01
 	}
-	m, err := splitMetrics("test", 1, target, pred)
+	m, err := Measure("test", 1, target, pred)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func TestMetricsOfSplit(t *testing.T) {
 			t.Errorf("slice %+v: mean want %g", s, 0.01/math.Sqrt2)
 		}
 	}
-	s, err := supplement(target, pred)
+	s, err := MeasureSupplement(target, pred)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestMetricsOfSplit(t *testing.T) {
 	if rot != int64(n) {
 		t.Errorf("histogram along y = x holds %d of %d points", rot, n)
 	}
-	p, err := fieldPDF(target, pred)
+	p, err := MeasurePDF(target, pred)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +311,7 @@ func TestTrainedFiguresSmoke(t *testing.T) {
 // TestFig04Rollbacks draws Fig. 4 from histories with a jump: the run without roll-back keeps it,
 // the run with roll-back discards it.
 func TestFig04Rollbacks(t *testing.T) {
-	p, err := protocolFor(scale.CPU)
+	p, err := NewProtocol(scale.CPU)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +328,7 @@ func TestFig04Rollbacks(t *testing.T) {
 	r := Fig04Results{Protocol: p, Without: TrainingRecord{TrainLoss: js(without...), TestLoss: js(without...)},
 		With: TrainingRecord{TrainLoss: js(with...), TestLoss: js(with...), NumRollbacks: 1,
 			Rollbacks: []RollbackEvent{{AfterEpoch: 8, ToEpoch: 6, Loss: 0.6, Discarded: js(0.085, 0.6)}}}}
-	r.Jumps = jumps(without, p.Rollback)
+	r.Jumps = Jumps(without, p.Rollback)
 	if len(r.Jumps) != 1 || r.Jumps[0].Epoch != 8 {
 		t.Fatalf("jumps %+v, want one at epoch 8", r.Jumps)
 	}

@@ -49,8 +49,8 @@ var paperTable2 = []PaperModel{
 	{14, 10, 0, 1, 0, 0, 0.1, 0.1, "MAE", 2.30e-3, 2.46e-2, 0.33},
 }
 
-// paperModel returns the row of model number (1-14).
-func paperModel(number int) (PaperModel, error) {
+// Paper returns the row of model number (1-14) of the paper's Table 2.
+func Paper(number int) (PaperModel, error) {
 	if number < 1 || number > len(paperTable2) {
 		return PaperModel{}, fmt.Errorf("the 2021 paper's Table 2 has models 1 to %d, not %d", len(paperTable2), number)
 	}
@@ -94,7 +94,8 @@ type Protocol struct {
 // paperSetup is what the scale stamps compare with.
 const paperSetup = "100×100, R=5, l=20, 16k training configurations, W=64, 800 epochs, batch 25"
 
-// protocolFor returns the protocol of a scale and the data set it trains on.
+// NewProtocol returns the protocol of a scale: the data set the models train on (DataSet) and
+// how each is trained (ModelConfig).
 //
 // Every scale trains on the 2021 recipe's data set of the same scale, which keeps the paper's
 // geometry, R/N = 0.05 and l/N = 0.2 (see dataset.New), and, except smoke, at the paper's batch 25
@@ -115,7 +116,7 @@ const paperSetup = "100×100, R=5, l=20, 16k training configurations, W=64, 800 
 // even at batch 25 (models.TestNN2NotCollapsed). The roll-back window is scaled with the epochs
 // (the paper's m = 20, s = 5 over 800 epochs). The roll-back rule is the level rule (the threshold of
 // Eq. 3 compared with the loss, as the paper's prose and its Fig. 4 describe it; training.RuleLevel).
-func protocolFor(s scale.Scale) (Protocol, error) {
+func NewProtocol(s scale.Scale) (Protocol, error) {
 	rb := training.DefaultRollback()
 	rb.Enabled = true
 	p := Protocol{Scale: s, Seed: training.DefaultSeed, Samples: 20}
@@ -143,7 +144,7 @@ func protocolFor(s scale.Scale) (Protocol, error) {
 		return p, fmt.Errorf("unknown scale %q", s)
 	}
 	p.Rollback = rb
-	spec, err := p.spec(training.DefaultSeed)
+	spec, err := p.DataSet(training.DefaultSeed)
 	if err != nil {
 		return p, err
 	}
@@ -165,8 +166,9 @@ func protocolFor(s scale.Scale) (Protocol, error) {
 	return p, nil
 }
 
-// spec returns the scale's 2021 data set (the recipe's preset) for a seed.
-func (p *Protocol) spec(seed uint64) (dataset.Spec, error) {
+// DataSet returns the scale's 2021 data set (the 2021 recipe's preset of p.DataScale) for a seed
+// (the figures use their seed, 1 by default).
+func (p *Protocol) DataSet(seed uint64) (dataset.Spec, error) {
 	return dataset.New(dataset.Recipe2021, p.DataScale, seed)
 }
 
@@ -217,11 +219,11 @@ func bottleneck(n, w int) string {
 	return fmt.Sprint(best)
 }
 
-// stamp returns the scale stamp of the figures made from the trained models: the scale, the
+// Stamp returns the scale stamp of the figures made from the trained models: the scale, the
 // geometry (N, R, l), the sizes and the training settings, the roll-back rule included.
-func (p *Protocol) stamp() string {
+func (p *Protocol) Stamp() string {
 	geom := ""
-	if spec, err := p.spec(p.Seed); err == nil {
+	if spec, err := p.DataSet(p.Seed); err == nil {
 		geom = fmt.Sprintf("N=%d, R=%g, l=%.4g, ", spec.N, spec.Radius, spec.DiffusionLength())
 	}
 	if p.Scale == scale.Paper {
@@ -231,9 +233,18 @@ func (p *Protocol) stamp() string {
 		p.Scale, geom, p.TrainExamples, p.Width, p.Epochs, p.BatchSize, p.LearningRate, p.Rollback.Rule, p.Rollback.M, p.Rollback.S, paperSetup)
 }
 
+// ModelConfig returns the training configuration of model number (1-14) of Table 2: NN 1 and NN 2
+// as the paper's row (p1, p2, dropouts), the exponentially weighted MSE or MAE loss with its w,
+// Adam, the scale's epochs and batch, roll-back on, and the epoch with the lowest training loss
+// kept. Its data set is left to the caller (surrogate.Train sets it); set Rollback.Enabled =
+// false for the run without roll-back of Fig. 4a.
+func (p *Protocol) ModelConfig(number int) (training.Config, error) {
+	return p.runConfig(number, "")
+}
+
 // runConfig returns the training configuration of model number on the data cache dataDir.
 func (p *Protocol) runConfig(number int, dataDir string) (training.Config, error) {
-	pm, err := paperModel(number)
+	pm, err := Paper(number)
 	if err != nil {
 		return training.Config{}, err
 	}

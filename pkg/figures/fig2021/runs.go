@@ -1,6 +1,8 @@
 package fig2021
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +17,7 @@ import (
 	"github.com/surrogo/surrogo/pkg/dataset"
 	"github.com/surrogo/surrogo/pkg/datastore"
 	"github.com/surrogo/surrogo/pkg/figures"
+	"github.com/surrogo/surrogo/pkg/surrogate"
 	"github.com/surrogo/surrogo/pkg/training"
 )
 
@@ -53,15 +56,30 @@ func openData(run *figures.Run, spec dataset.Spec) (*datastore.Store, Generation
 // newBackend returns the backend of $GOMLX_BACKEND and records it in the run's provenance.
 func newBackend(run *figures.Run) (backends.Backend, error) { return run.NewBackend() }
 
-// runDir returns the directory of the training run of cfg under the cache:
-// training/<data ID>/2021-model<NN>-w<width>-e<epochs>[-norollback]-<hash>, where the hash
-// fingerprints the whole configuration, so that a changed setting never meets an older run.
-func runDir(run *figures.Run, cfg training.Config, number int) (string, error) {
-	name := fmt.Sprintf("2021-model%02d-w%d-e%d", number, cfg.Model.Width, cfg.Epochs)
-	if !cfg.Rollback.Enabled {
+// RunDir returns the directory of the training run of model number with configuration cfg under
+// the cache root cache (surrogate.DefaultCache() in a notebook; the figures' cache directory in
+// `surrogo figure`): training/<data ID>/2021-model<NN>-w<width>-e<epochs>[-norollback]-<key>,
+// where key hashes the whole configuration (the data cache's location excepted) and
+// surrogate.CodeVersion, so that a changed setting or training code never meets an older run.
+// Pass it as surrogate.TrainOptions.Dir to train (or find) the run the figures use.
+func RunDir(cache string, cfg training.Config, number int) string {
+	c := cfg
+	c.Data.Dir = ""
+	sum := sha256.Sum256(append(c.JSON(), surrogate.CodeVersion...))
+	name := fmt.Sprintf("2021-model%02d-w%d-e%d", number, c.Model.Width, c.Epochs)
+	if !c.Rollback.Enabled {
 		name += "-norollback"
 	}
-	return run.TrainingDir(cfg, name)
+	return filepath.Join(cache, "training", c.Data.ID, name+"-"+hex.EncodeToString(sum[:4]))
+}
+
+// runDir returns RunDir under the run's cache directory.
+func runDir(run *figures.Run, cfg training.Config, number int) (string, error) {
+	root, err := run.CacheDir()
+	if err != nil {
+		return "", err
+	}
+	return RunDir(root, cfg, number), nil
 }
 
 // trainModel trains model number of the protocol on the data cache (or finds the finished run)
@@ -132,8 +150,8 @@ type RollbackEvent struct {
 	Accepted   bool                 `json:"accepted,omitempty"`
 }
 
-// record extracts the TrainingRecord of a history.
-func record(h *training.History) TrainingRecord {
+// Record extracts the TrainingRecord of a history (the losses, the roll-backs, the kept epoch).
+func Record(h *training.History) TrainingRecord {
 	r := TrainingRecord{NumRollbacks: h.NumRollbacks, EpochsRun: h.EpochsRun, BestEpoch: h.Best.Epoch,
 		BestTrainLoss: h.Best.TrainLoss, Seconds: trainingSeconds(h)}
 	for i := range h.TrainLoss {

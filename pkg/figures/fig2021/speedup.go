@@ -450,7 +450,7 @@ func renderSpeedup(run *figures.Run, r SpeedupResults) error {
 	fig := plots.NewFigure(1, 2, bars, nb)
 	fig.Title = "Speed-up analysis (section 4): direct solves vs surrogate, and when the surrogate pays off"
 	fig.Width, fig.Height = 14*vg.Inch, 6*vg.Inch
-	fig.Stamp = r.Protocol.stamp()
+	fig.Stamp = r.Protocol.Stamp()
 	return saveFigure(run, fig)
 }
 

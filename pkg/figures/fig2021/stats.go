@@ -110,7 +110,7 @@ func renderFig08(run *figures.Run, r Fig08Results) error {
 	fig.Letters = true
 	fig.Title = "Ground truth vs prediction, every pixel: models 9 (w = 100) and 11 (w = 1), test and training sets"
 	fig.Width, fig.Height = 10*vg.Inch, 9.4*vg.Inch
-	fig.Stamp = r.Protocol.stamp()
+	fig.Stamp = r.Protocol.Stamp()
 	return saveFigure(run, fig)
 }
 
@@ -204,7 +204,7 @@ func renderFig09(run *figures.Run, r SlicesResults) error {
 	fig := plots.NewFigure(rows, cols, panels...)
 	fig.Title = "Residual per slice along y = x (slice i: field values in [0.1(i−1), 0.1 i] on the diagonal): mean ± standard deviation, test and training sets"
 	fig.Width, fig.Height = 16*vg.Inch, 3.2*vg.Length(rows)*vg.Inch
-	fig.Stamp = r.Protocol.stamp()
+	fig.Stamp = r.Protocol.Stamp()
 	return saveFigure(run, fig)
 }
 
@@ -246,7 +246,7 @@ func renderFig10(run *figures.Run, r SlicesResults) error {
 	fig := plots.NewFigure(1, 2, a, b)
 	fig.Title = "Average (solid) and maximum (dashed) over the 10 slices, per model, test (blue) and training (red) sets"
 	fig.Width, fig.Height = 15*vg.Inch, 4.8*vg.Inch
-	fig.Stamp = r.Protocol.stamp()
+	fig.Stamp = r.Protocol.Stamp()
 	return saveFigure(run, fig)
 }
 
@@ -348,7 +348,7 @@ func renderFig11(run *figures.Run, r Fig11Results) error {
 	fig.Letters = true
 	fig.Title = "PDF of the field over the test set: prediction (blue) and ground truth (red); MSE models (a, b), MAE models (c, d)"
 	fig.Width, fig.Height = 11*vg.Inch, 8*vg.Inch
-	fig.Stamp = r.Protocol.stamp()
+	fig.Stamp = r.Protocol.Stamp()
 	return saveFigure(run, fig)
 }
 

@@ -84,7 +84,7 @@ func renderSupp(run *figures.Run, r SuppResults) error {
 	fig.Title = fmt.Sprintf("Model %d (%s, w = %g), test set: PDF along y = x and PDF of the residual in 20 slices of width 0.05, with the Gaussian of the same mean and std (red)",
 		r.Model, r.Loss, r.W)
 	fig.Width, fig.Height = 22*vg.Inch, 8.4*vg.Inch
-	fig.Stamp = r.Protocol.stamp()
+	fig.Stamp = r.Protocol.Stamp()
 	return saveFigure(run, fig)
 }
 

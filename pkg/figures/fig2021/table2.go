@@ -11,6 +11,7 @@ import (
 	"github.com/surrogo/surrogo/pkg/figures"
 	"github.com/surrogo/surrogo/pkg/figures/internal/figkit"
 	"github.com/surrogo/surrogo/pkg/npy"
+	"github.com/surrogo/surrogo/pkg/surrogate"
 )
 
 // Table 2 of the 2021 paper, and the hub of every figure of the trained models (Figs. 4-11,
@@ -96,11 +97,11 @@ const trainSplitName = "train"
 
 func computeTable2(run *figures.Run) (Table2Results, error) {
 	var res Table2Results
-	p, err := protocolFor(run.Scale)
+	p, err := NewProtocol(run.Scale)
 	if err != nil {
 		return res, err
 	}
-	spec, err := p.spec(run.Seed)
+	spec, err := p.DataSet(run.Seed)
 	if err != nil {
 		return res, err
 	}
@@ -114,30 +115,22 @@ func computeTable2(run *figures.Run) (Table2Results, error) {
 		return res, err
 	}
 	defer b.Finalize()
-	sp, err := spec.Split()
+	data, err := surrogate.OpenData(store.Dir())
 	if err != nil {
 		return res, err
 	}
-	trainSet, err := sp.Subset(p.Train)
+	test, err := LoadExamples(data, p.Test)
 	if err != nil {
 		return res, err
 	}
-	testSet, err := sp.Subset(p.Test)
-	if err != nil {
-		return res, err
-	}
-	test, err := loadSplit(store, "test", testSet.Indices)
-	if err != nil {
-		return res, err
-	}
-	train, err := loadSplit(store, trainSplitName, trainSet.Indices)
+	train, err := LoadExamples(data, p.Train)
 	if err != nil {
 		return res, err
 	}
 	nn := p.N * p.N
-	res.SampleIndices = testSet.Indices[:p.Samples]
+	res.SampleIndices = test.Indices[:p.Samples]
 	res.SampleTargets = "sample-targets.npy"
-	if err := writeFloat16(run.Path(res.SampleTargets), test.targets[:p.Samples*nn], p.Samples, p.N); err != nil {
+	if err := writeFloat16(run.Path(res.SampleTargets), test.Targets[:p.Samples*nn], p.Samples, p.N); err != nil {
 		return res, err
 	}
 	run.Logf("training the 14 models: %s", p.Reduced)
@@ -146,53 +139,75 @@ func computeTable2(run *figures.Run) (Table2Results, error) {
 		if err != nil {
 			return res, err
 		}
-		mr := ModelResult{Paper: pm, Training: record(h)}
-		for _, d := range []*splitData{test, train} {
-			pred, err := predict(dir, b, d)
+		mr := ModelResult{Paper: pm, Training: Record(h)}
+		m, err := surrogate.Load(dir, b)
+		if err != nil {
+			return res, err
+		}
+		for _, d := range []*Examples{test, train} {
+			pred, err := Predict(m, d)
 			if err != nil {
+				m.Close()
 				return res, err
 			}
-			m, err := splitMetrics(d.name, len(d.indices), d.targets, pred)
-			if err != nil {
-				return res, fmt.Errorf("model %d, %s: %w", pm.Number, d.name, err)
-			}
-			if d == test {
-				mr.Test = m
-				if mr.PDF, err = fieldPDF(d.targets, pred); err != nil {
-					return res, err
-				}
-				if mr.Supp, err = supplement(d.targets, pred); err != nil {
-					return res, err
-				}
-				if contains(sampleModels, pm.Number) {
-					f := SampleFile{Model: pm.Number, File: fmt.Sprintf("sample-predictions-model%02d.npy", pm.Number)}
-					if err := writeFloat16(run.Path(f.File), pred[:p.Samples*nn], p.Samples, p.N); err != nil {
-						return res, err
-					}
-					res.SamplePredictions = append(res.SamplePredictions, f)
-				}
-			} else {
-				mr.Train = m
-			}
-			if contains(hist2DModels, pm.Number) {
-				h, err := hist2D(d.targets, pred)
-				if err != nil {
-					return res, err
-				}
-				f := Hist2DFile{Model: pm.Number, Split: d.name, File: fmt.Sprintf("hist2d-model%02d-%s.npy", pm.Number, d.name),
-					NX: h.NX, NY: h.NY, Lo: h.XMin, Hi: h.XMax, Points: h.Total(), Outside: h.Outside}
-				if err := npy.WriteFile(run.Path(f.File), []int{h.NY, h.NX}, h.Counts); err != nil {
-					return res, err
-				}
-				res.Hist2D = append(res.Hist2D, f)
+			if err := measureInto(run, &res, &mr, d, d == test, pred); err != nil {
+				m.Close()
+				return res, fmt.Errorf("model %d, %s: %w", pm.Number, d.Name, err)
 			}
 		}
+		m.Close()
 		mr.Mean, mr.P99, mr.Max = float64(mr.Test.Residual.Mean), float64(mr.Test.Residual.P99), float64(mr.Test.Residual.Max)
 		run.Logf("model %2d: test residual mean %.3g, 99P %.3g, max %.3g (paper %.3g, %.3g, %.3g); train mean %.3g",
 			pm.Number, mr.Mean, mr.P99, mr.Max, pm.Mean, pm.P99, pm.Max, float64(mr.Train.Residual.Mean))
 		res.Models = append(res.Models, mr)
 	}
 	return res, nil
+}
+
+// measureInto adds the metrics of a model's predictions on the test or training examples d to
+// its result mr, and saves the files the figures draw (sample fields, 2-D histograms).
+func measureInto(run *figures.Run, res *Table2Results, mr *ModelResult, d *Examples, isTest bool, pred []float32) error {
+	p, number := res.Protocol, mr.Paper.Number
+	nn := p.N * p.N
+	split := trainSplitName
+	if isTest {
+		split = "test"
+	}
+	m, err := Measure(split, d.Len(), d.Targets, pred)
+	if err != nil {
+		return err
+	}
+	if isTest {
+		mr.Test = m
+		if mr.PDF, err = MeasurePDF(d.Targets, pred); err != nil {
+			return err
+		}
+		if mr.Supp, err = MeasureSupplement(d.Targets, pred); err != nil {
+			return err
+		}
+		if contains(sampleModels, number) {
+			f := SampleFile{Model: number, File: fmt.Sprintf("sample-predictions-model%02d.npy", number)}
+			if err := writeFloat16(run.Path(f.File), pred[:p.Samples*nn], p.Samples, p.N); err != nil {
+				return err
+			}
+			res.SamplePredictions = append(res.SamplePredictions, f)
+		}
+	} else {
+		mr.Train = m
+	}
+	if contains(hist2DModels, number) {
+		h, err := hist2D(d.Targets, pred)
+		if err != nil {
+			return err
+		}
+		f := Hist2DFile{Model: number, Split: split, File: fmt.Sprintf("hist2d-model%02d-%s.npy", number, split),
+			NX: h.NX, NY: h.NY, Lo: h.XMin, Hi: h.XMax, Points: h.Total(), Outside: h.Outside}
+		if err := npy.WriteFile(run.Path(f.File), []int{h.NY, h.NX}, h.Counts); err != nil {
+			return err
+		}
+		res.Hist2D = append(res.Hist2D, f)
+	}
+	return nil
 }
 
 // writeFloat16 writes count n × n fields as a float16 .npy file (3 significant digits: enough
@@ -267,7 +282,7 @@ func renderTable2(run *figures.Run, r Table2Results) error {
 	if err != nil {
 		return err
 	}
-	fig, err := t.Figure(r.Protocol.stamp())
+	fig, err := t.Figure(r.Protocol.Stamp())
 	if err != nil {
 		return err
 	}
@@ -501,7 +516,7 @@ func median(v []float64) float64 {
 // specOf returns the data set of the hub's results (for the figures that recompute inputs).
 func specOf(r *Table2Results, seed uint64) (dataset.Spec, error) {
 	p := r.Protocol
-	s, err := p.spec(seed)
+	s, err := p.DataSet(seed)
 	if err != nil {
 		return s, err
 	}
