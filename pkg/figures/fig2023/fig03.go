@@ -2,14 +2,19 @@ package fig2023
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
 	"gonum.org/v1/plot/vg"
 
+	"github.com/surrogo/surrogo/pkg/atomicfile"
 	"github.com/surrogo/surrogo/pkg/dataset"
 	"github.com/surrogo/surrogo/pkg/figures"
 	"github.com/surrogo/surrogo/pkg/figures/internal/figkit"
@@ -120,8 +125,31 @@ type SolveStats struct {
 	CPUSeconds     float64 `json:"cpu_seconds"`  // sum of the solve times (one worker each)
 }
 
-// fig03PerCount is the number of configurations per number of sources at each scale.
-func fig03PerCount(s scale.Scale) (int, error) { return perScale(s, 5, 1000, 5000, 20000) }
+// Fig03PerCount returns the number of configurations per number of sources that Fig. 3h
+// averages at a scale (5 at smoke, 1,000 at cpu, 5,000 at gpu, all 20,000 at paper scale).
+func Fig03PerCount(s scale.Scale) (int, error) { return perScale(s, 5, 1000, 5000, 20000) }
+
+// Fig03ReducedScales returns the scales whose 2023 data sets panel i compares with N = 512.
+func Fig03ReducedScales() []scale.Scale { return slices.Clone(fig03ReducedScales) }
+
+// Fig03ReducedSpec returns the 2023 data set of a reduced scale for panel i, grown to at least
+// perCount configurations per number of sources: configurations are functions of (k, j) alone,
+// so the data set's own configurations come first.
+func Fig03ReducedSpec(s scale.Scale, seed uint64, perCount int) (dataset.Spec, error) {
+	spec, err := dataset.New(dataset.Recipe2023, s, seed)
+	if err != nil {
+		return spec, err
+	}
+	spec.PerCount = max(spec.PerCount, perCount)
+	return spec, nil
+}
+
+// SourceAreaEstimate is the paper's estimate of the area fraction of k sources of radius r on
+// an n x n lattice, k*pi*r^2/n^2 (its "~ pi R^2/L^2 = 0.03 - 0.6%", also its estimate of the
+// fraction of pixels with values near 1).
+func SourceAreaEstimate(k int, r float64, n int) float64 {
+	return float64(k) * math.Pi * r * r / float64(n*n)
+}
 
 // regionCounts classifies the pixels of one configuration as the metrics package defines the
 // regions (see metrics.Region): sources where the input is > 0, field elsewhere, and among the
@@ -211,14 +239,16 @@ func newSolvers(spec dataset.Spec, workers int) ([]*solver.Solver, error) {
 
 // areaFractions solves the first perCount configurations of every number of sources of spec
 // and returns the mean and standard deviation of the area fraction of each pixel class (in the
-// order of the names: sources, field, R1, R2, R3, c >= 0.9), the accumulated solve statistics,
-// and the solvers and field buffers (one per worker) for further solves.
-func areaFractions(ctx context.Context, logf func(string, ...any), spec dataset.Spec, perCount int) ([]Fig03Region, *fig03Acc, []*solver.Solver, [][]float64, error) {
+// order of the names: sources, field, R1, R2, R3, c >= 0.9) and the solve statistics.
+func areaFractions(ctx context.Context, logf func(string, ...any), spec dataset.Spec, perCount int) ([]Fig03Region, SolveStats, error) {
+	if perCount < 1 || perCount > spec.PerCount {
+		return nil, SolveStats{}, fmt.Errorf("%d configurations per number of sources, the data set has %d", perCount, spec.PerCount)
+	}
 	nCounts := spec.NumCounts()
 	workers := runtime.GOMAXPROCS(0)
 	solvers, err := newSolvers(spec, workers)
 	if err != nil {
-		return nil, nil, nil, nil, err
+		return nil, SolveStats{}, err
 	}
 	fields := make([][]float64, workers)
 	accs := make([]*fig03Acc, workers)
@@ -244,7 +274,7 @@ func areaFractions(ctx context.Context, logf func(string, ...any), spec dataset.
 		logf("%d/%d solved in %.0f s", done, total, elapsed.Seconds())
 	})
 	if err != nil {
-		return nil, nil, nil, nil, err
+		return nil, SolveStats{}, err
 	}
 	acc := newFig03Acc(nCounts)
 	for _, a := range accs {
@@ -268,7 +298,117 @@ func areaFractions(ctx context.Context, logf func(string, ...any), spec dataset.
 		}
 		regions = append(regions, reg)
 	}
-	return regions, acc, solvers, fields, nil
+	return regions, acc.stats(), nil
+}
+
+// Fig03Areas are the area fractions of Fig. 3h on one data set.
+type Fig03Areas struct {
+	// DataSet is the ID of the data set (dataset.Spec.ID: it fingerprints the whole Spec).
+	DataSet string `json:"data_set"`
+	// PerCount is the number of configurations averaged per number of sources: the first ones.
+	PerCount int `json:"per_count"`
+	// Regions hold the area fractions of sources, field, R1, R2, R3 and c >= 0.9, in this order.
+	Regions []Fig03Region `json:"regions"`
+	// Solver describes the solves.
+	Solver SolveStats `json:"solver"`
+	// Reused reports whether the fractions were read from the cache.
+	Reused bool `json:"-"`
+}
+
+// Region returns the area fractions of the named region ("sources", "R1", ..., "c ≥ 0.9").
+func (a *Fig03Areas) Region(name string) (Fig03Region, error) {
+	for _, reg := range a.Regions {
+		if reg.Name == name {
+			return reg, nil
+		}
+	}
+	return Fig03Region{}, fmt.Errorf("area fractions of %s have no region %q", a.DataSet, name)
+}
+
+// fig03AreasVersion is the version of the code that computes the area fractions (the solver's
+// settings and the pixel classes included): bump it when they change, so that cached fractions
+// are recomputed.
+const fig03AreasVersion = 1
+
+// AreaFractions solves the first perCount configurations of every number of sources of spec
+// (in parallel, one solver per core) and returns the mean and standard deviation over them of
+// the area fraction of each region of Fig. 3 (sources, field, R1, R2, R3 as package metrics
+// defines them, and the pixels with c ≥ 0.9). With a cache directory (e.g.
+// surrogate.DefaultCache()) the result is saved as
+// cache/fig2023/area-fractions/<data set ID>-<perCount>-v<code version>.json and read back by
+// any later call with the same data set, count and code; logf, when not nil, reports progress.
+func AreaFractions(ctx context.Context, spec dataset.Spec, perCount int, cache string, logf func(string, ...any)) (Fig03Areas, error) {
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	out := Fig03Areas{DataSet: spec.ID(), PerCount: perCount}
+	var path string
+	if cache != "" {
+		dir := filepath.Join(cache, "fig2023", "area-fractions")
+		path = filepath.Join(dir, fmt.Sprintf("%s-%d-v%d.json", out.DataSet, perCount, fig03AreasVersion))
+		if data, err := os.ReadFile(path); err == nil {
+			var got Fig03Areas
+			if err := json.Unmarshal(data, &got); err == nil && got.DataSet == out.DataSet && got.PerCount == perCount && len(got.Regions) == fig03Classes {
+				got.Reused = true
+				logf("area fractions of %s (%d per number of sources) reused from %s", out.DataSet, perCount, path)
+				return got, nil
+			}
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return out, err
+		}
+	}
+	var err error
+	if out.Regions, out.Solver, err = areaFractions(ctx, logf, spec, perCount); err != nil {
+		return out, err
+	}
+	if path != "" {
+		data, err := json.MarshalIndent(out, "", " ")
+		if err != nil {
+			return out, err
+		}
+		if err := atomicfile.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// Fig03Configuration solves the first configuration with k sources of spec and returns it
+// with its area fractions (Target is left empty), its input and normalized steady state
+// (float32, N x N), and the solve's statistics.
+func Fig03Configuration(spec dataset.Spec, k int) (ex Fig03Example, input, target []float32, st solver.Stats, err error) {
+	idx := spec.Index(k, 0)
+	p, err := spec.Problem(idx)
+	if err != nil {
+		return ex, nil, nil, st, err
+	}
+	s, err := solver.NewSolver(spec.N, spec.D, spec.Gamma, solver.Options{Workers: 1})
+	if err != nil {
+		return ex, nil, nil, st, err
+	}
+	field := make([]float64, spec.N*spec.N)
+	if st, err = s.SolveInto(field, p); err != nil {
+		return ex, nil, nil, st, fmt.Errorf("configuration %d: %w", idx, err)
+	}
+	target, input = float32s(field), float32s(s.Input())
+	pixels := float64(spec.N * spec.N)
+	ex = Fig03Example{Index: idx, NSources: len(p.Sources), Sources: p.Sources, Max: st.Scale, Fractions: map[string]float64{}}
+	for _, region := range fig03Regions {
+		mask, err := metrics.Mask(region, input, target)
+		if err != nil {
+			return ex, nil, nil, st, err
+		}
+		ex.Fractions[region.String()] = float64(countTrue(mask)) / pixels
+	}
+	near1 := 0
+	for _, v := range target {
+		if v >= fig03Near1 {
+			near1++
+		}
+	}
+	ex.Fractions[fig03Near1Name] = float64(near1) / pixels
+	return ex, input, target, st, nil
 }
 
 func computeFig03(run *figures.Run) (Fig03Results, error) {
@@ -277,75 +417,72 @@ func computeFig03(run *figures.Run) (Fig03Results, error) {
 	if err != nil {
 		return res, err
 	}
-	perCount, err := fig03PerCount(run.Scale)
+	perCount, err := Fig03PerCount(run.Scale)
 	if err != nil {
 		return res, err
 	}
-	regions, acc, solvers, fields, err := areaFractions(run.Context(), run.Logf, spec, perCount)
+	cache, err := run.CacheDir()
 	if err != nil {
 		return res, err
 	}
-	pixels := float64(spec.N * spec.N)
+	areas := func(spec dataset.Spec) (Fig03Areas, error) {
+		a, err := AreaFractions(run.Context(), spec, perCount, cache, run.Logf)
+		if err == nil {
+			run.Step(a.Reused, "area fractions of %s (%d per number of sources)", a.DataSet, perCount)
+		}
+		return a, err
+	}
+	paper, err := areas(spec)
+	if err != nil {
+		return res, err
+	}
 	res = Fig03Results{
 		DataSet: spec.Describe(), N: spec.N, Radius: spec.Radius, L: spec.DiffusionLength(), Model: string(spec.Model),
-		Tol: solvers[0].Options().Tol, PerCount: perCount, Regions: regions,
+		Tol: solver.DefaultTol, PerCount: perCount, Regions: paper.Regions, Solver: paper.Solver,
 	}
 	for k := spec.MinSources; k <= spec.MaxSources; k++ {
 		res.Counts = append(res.Counts, k)
 	}
 	for _, sc := range fig03ReducedScales {
+		rspec, err := Fig03ReducedSpec(sc, run.Seed, perCount)
+		if err != nil {
+			return res, err
+		}
+		ra, err := areas(rspec)
+		if err != nil {
+			return res, fmt.Errorf("scale %s: %w", sc, err)
+		}
 		rs, err := dataset.New(dataset.Recipe2023, sc, run.Seed)
 		if err != nil {
 			return res, err
 		}
-		// The first perCount configurations of every count: configurations are functions of (k, j)
-		// alone, so growing PerCount beyond the preset's keeps the data set's own ones first.
-		rspec := rs
-		rspec.PerCount = max(rspec.PerCount, perCount)
-		regs, racc, _, _, err := areaFractions(run.Context(), run.Logf, rspec, perCount)
-		if err != nil {
-			return res, fmt.Errorf("scale %s: %w", sc, err)
-		}
 		res.Reduced = append(res.Reduced, Fig03Scale{Scale: sc, DataSet: rs.Describe(), N: rspec.N, Radius: rspec.Radius,
-			L: rspec.DiffusionLength(), PerCount: perCount, Regions: regs, Solver: racc.stats()})
+			L: rspec.DiffusionLength(), PerCount: perCount, Regions: ra.Regions, Solver: ra.Solver})
 	}
 
 	// The configuration of panels a-g: the first with 19 sources.
-	idx := spec.Index(fig03ExampleSources, 0)
-	p, err := spec.Problem(idx)
+	ex, _, target, st, err := Fig03Configuration(spec, fig03ExampleSources)
 	if err != nil {
 		return res, err
 	}
-	st, err := solvers[0].SolveInto(fields[0], p)
-	if err != nil {
-		return res, fmt.Errorf("configuration %d: %w", idx, err)
-	}
-	acc.add(fig03ExampleSources, [fig03Classes]int64{}, st)
-	res.Solver = acc.stats()
-	target := float32s(fields[0])
-	input := float32s(solvers[0].Input())
-	res.Example = Fig03Example{Index: idx, NSources: len(p.Sources), Sources: p.Sources, Target: "example-target.npy",
-		Max: st.Scale, Fractions: map[string]float64{}}
-	for _, region := range fig03Regions {
-		mask, err := metrics.Mask(region, input, target)
-		if err != nil {
-			return res, err
-		}
-		res.Example.Fractions[region.String()] = float64(countTrue(mask)) / pixels
-	}
-	near1 := 0
-	for _, v := range target {
-		if v >= fig03Near1 {
-			near1++
-		}
-	}
-	res.Example.Fractions[fig03Near1Name] = float64(near1) / pixels
+	res.Solver.add(st)
+	ex.Target = "example-target.npy"
+	res.Example = ex
 	if err := npy.WriteFile(run.Path(res.Example.Target), []int{1, spec.N, spec.N}, target); err != nil {
 		return res, err
 	}
 	run.Logf("%d solves, %.1f iterations on average, largest residual %.2g, %.1f CPU-seconds",
 		res.Solver.Solves, res.Solver.MeanIterations, res.Solver.MaxResidual, res.Solver.CPUSeconds)
 	return res, nil
+}
+
+// add counts one more solve in the statistics.
+func (s *SolveStats) add(st solver.Stats) {
+	s.MeanIterations = (s.MeanIterations*float64(s.Solves) + float64(st.Iterations)) / float64(s.Solves+1)
+	s.Solves++
+	s.MaxIterations = max(s.MaxIterations, st.Iterations)
+	s.MaxResidual = max(s.MaxResidual, st.Residual)
+	s.CPUSeconds += st.Elapsed.Seconds()
 }
 
 func countTrue(mask []bool) int {
@@ -370,9 +507,7 @@ func (r *Fig03Results) region(name string) (Fig03Region, error) {
 
 // paperEstimate is the paper's estimate of the fraction of pixels near 1 for k sources:
 // k*pi*R^2/L^2 ("~ pi R^2/L^2 = 0.03 - 0.6%").
-func (r *Fig03Results) paperEstimate(k int) float64 {
-	return float64(k) * math.Pi * r.Radius * r.Radius / float64(r.N*r.N)
-}
+func (r *Fig03Results) paperEstimate(k int) float64 { return SourceAreaEstimate(k, r.Radius, r.N) }
 
 // region returns the results of the named region at a reduced scale.
 func (r *Fig03Scale) region(name string) (Fig03Region, error) {
@@ -403,18 +538,37 @@ func fig03Stamp(s scale.Scale, r Fig03Results) string {
 // largest relative difference over the numbers of sources between the reduced scale's mean
 // area fraction and the one at N = 512: |f_reduced/f_512 - 1|.
 func fig03ReducedDiff(r *Fig03Results, x *Fig03Scale) (map[string]float64, error) {
+	d, err := Fig03MaxRelDiff(r.Regions, x.Regions)
+	if err != nil {
+		return nil, fmt.Errorf("scale %s: %w", x.Scale, err)
+	}
+	return d, nil
+}
+
+// Fig03MaxRelDiff returns, for each region of panel i (sources, R1, R2, R3), the largest
+// relative difference over the numbers of sources between the mean area fractions got (a
+// reduced scale's) and ref (N = 512's): max |got/ref - 1|.
+func Fig03MaxRelDiff(ref, got []Fig03Region) (map[string]float64, error) {
+	find := func(regs []Fig03Region, name string) (Fig03Region, error) {
+		for _, r := range regs {
+			if r.Name == name {
+				return r, nil
+			}
+		}
+		return Fig03Region{}, fmt.Errorf("no region %q", name)
+	}
 	out := map[string]float64{}
 	for _, name := range []string{"sources", "R1", "R2", "R3"} {
-		ref, err := r.region(name)
+		ref, err := find(ref, name)
 		if err != nil {
 			return nil, err
 		}
-		got, err := x.region(name)
+		got, err := find(got, name)
 		if err != nil {
 			return nil, err
 		}
 		if len(got.Mean) != len(ref.Mean) {
-			return nil, fmt.Errorf("scale %s: %d counts, want %d", x.Scale, len(got.Mean), len(ref.Mean))
+			return nil, fmt.Errorf("%s: %d counts, want %d", name, len(got.Mean), len(ref.Mean))
 		}
 		worst := 0.0
 		for i := range ref.Mean {

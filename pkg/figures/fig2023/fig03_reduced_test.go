@@ -39,18 +39,17 @@ func TestFig03hReducedScales(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, _, _, _, err := areaFractions(ctx, logf, paper, perCount)
+	ref, _, err := areaFractions(ctx, logf, paper, perCount)
 	if err != nil {
 		t.Fatal(err)
 	}
 	res := Fig03Results{N: paper.N, Radius: paper.Radius, Regions: ref}
 	for _, sc := range []scale.Scale{scale.CPU, scale.GPU, scale.Smoke} {
-		spec, err := dataset.New(dataset.Recipe2023, sc, 1)
+		spec, err := Fig03ReducedSpec(sc, 1, perCount) // the preset's configurations first, then more of the same stream
 		if err != nil {
 			t.Fatal(err)
 		}
-		spec.PerCount = max(spec.PerCount, perCount) // the preset's configurations first, then more of the same stream
-		regs, _, _, _, err := areaFractions(ctx, logf, spec, perCount)
+		regs, _, err := areaFractions(ctx, logf, spec, perCount)
 		if err != nil {
 			t.Fatal(err)
 		}
