@@ -4,4 +4,5 @@ package notebooks_test
 var experiment2021 = map[string]bool{
 	"2021-fig05": true,
 	"2021-fig06": true,
+	"2021-fig07": true,
 }
