@@ -5,4 +5,5 @@ var experiment2021 = map[string]bool{
 	"2021-fig05": true,
 	"2021-fig06": true,
 	"2021-fig07": true,
+	"2021-fig04": true,
 }
