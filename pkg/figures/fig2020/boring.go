@@ -80,6 +80,12 @@ func renderFig14(run *figures.Run, f ExperimentFigure) error {
 	if err != nil {
 		return err
 	}
+	return save(run, Fig14Plot(r))
+}
+
+// Fig14Plot draws figure 14 from the boring_patch evaluation: the model's φ and A on the training
+// window (a, b) and their errors against the ground truth (c, d).
+func Fig14Plot(r *scinet.ExperimentResult) *plots.Figure {
 	t := r.Training
 	ps := phaseScaleOf(t.TruePhase, t.ModelPhase)
 	as := sharedScale("A", t.TrueAmp, t.ModelAmp)
@@ -87,11 +93,11 @@ func renderFig14(run *figures.Run, f ExperimentFigure) error {
 	perr := heat(pe, "model − true φ", plots.ColorScale{Label: "Δφ (rad)", Symmetric: true})
 	aerr := heat(ae, "model − true A", plots.ColorScale{Label: "ΔA", Symmetric: true})
 	fig := plots.NewFigure(2, 2, heat(t.ModelPhase, "model φ", ps), heat(t.ModelAmp, "model A", as), perr, aerr)
-	fig.Title = "boring_patch: SciNet's φ (left) and A (right) on the training window, and its errors"
+	fig.Title = r.Experiment.Name + ": SciNet's φ (left) and A (right) on the training window, and its errors"
 	fig.Letters = true
 	fig.Width, fig.Height = 9.5*vg.Inch, 7*vg.Inch
-	fig.Stamp = sciNetStamp(run.Scale, r.Provenance)
-	return save(run, fig)
+	fig.Stamp = sciNetStamp(r.Provenance.Scale, r.Provenance)
+	return fig
 }
 
 func summaryFig14(f ExperimentFigure) string {
@@ -118,24 +124,36 @@ type TruthFigure struct {
 
 const fig13Points = 50
 
-func computeFig13(run *figures.Run) (TruthFigure, error) {
-	e, err := scinet.ExperimentByName("boring_patch")
+func computeFig13(run *figures.Run) (TruthFigure, error) { return TruthOf("boring_patch", fig13Points) }
+
+// TruthOf returns the closed-form φ and amplitude of experiment name on its training window
+// (mean ± 2σ, clipped to the damping band) on a points × points grid, rounded to 5 significant
+// digits as saved: figure 13 is TruthOf("boring_patch", 50).
+func TruthOf(name string, points int) (TruthFigure, error) {
+	e, err := scinet.ExperimentByName(name)
 	if err != nil {
 		return TruthFigure{}, err
 	}
-	p, a := scinet.TruthGrids(e, scinet.TrainingSigmas, true, fig13Points)
+	p, a := scinet.TruthGrids(e, scinet.TrainingSigmas, true, points)
 	roundGrid(&p)
 	roundGrid(&a)
 	return TruthFigure{Experiment: e, Phase: p, Amp: a}, nil
 }
 
 func renderFig13(run *figures.Run, f TruthFigure) error {
-	fig := plots.NewFigure(1, 2, heat(f.Phase, "ground truth φ", phaseScaleOf(f.Phase)), heat(f.Amp, "ground truth A", sharedScale("A", f.Amp)))
-	fig.Title = "boring_patch: ground truth on the training window (mean ± 2σ), φ left, A right"
-	fig.Letters = true
-	fig.Width, fig.Height = 9.5*vg.Inch, 3.6*vg.Inch
+	fig := TruthPlot(f)
 	fig.Stamp = figkit.Stamp(run.Scale, "", true)
 	return save(run, fig)
+}
+
+// TruthPlot draws figure 13: the ground truth φ (a) and A (b) of an experiment's training window.
+func TruthPlot(f TruthFigure) *plots.Figure {
+	_, _, amp := f.Experiment.Labels()
+	fig := plots.NewFigure(1, 2, heat(f.Phase, "ground truth φ", phaseScaleOf(f.Phase)), heat(f.Amp, "ground truth "+amp, sharedScale(amp, f.Amp)))
+	fig.Title = f.Experiment.Name + ": ground truth on the training window (mean ± 2σ), φ left, " + amp + " right"
+	fig.Letters = true
+	fig.Width, fig.Height = 9.5*vg.Inch, 3.6*vg.Inch
+	return fig
 }
 
 func summaryFig13(f TruthFigure) string {
@@ -148,23 +166,33 @@ func summaryFig13(f TruthFigure) string {
 // Fig. 5: a used and an unused latent of boring_patch: the histograms of μ.
 
 func renderFig05(run *figures.Run, f SummaryFigure) error {
-	ls := bySNR(f.Summary.Latents)
+	fig, err := Fig05Plot(f.Summary.result())
+	if err != nil {
+		return err
+	}
+	return save(run, fig)
+}
+
+// Fig05Plot draws figure 5 from an evaluation: the histograms of μ of the latent with the largest
+// SNR (a, used) and of the one with the smallest (b, unused), on one range.
+func Fig05Plot(r *scinet.ExperimentResult) (*plots.Figure, error) {
+	ls := bySNR(r.Latents)
 	used, unused := ls[0], ls[len(ls)-1]
 	lo, hi := muRange(used, unused)
 	a, err := latentHistogram(used, lo, hi, fmt.Sprintf("latent %d (SNR %.2g): used", used.Index+1, used.SNR))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	b, err := latentHistogram(unused, lo, hi, fmt.Sprintf("latent %d (SNR %.2g): unused", unused.Index+1, unused.SNR))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fig := plots.NewFigure(1, 2, a, b)
-	fig.Title = "boring_patch: histograms of the latent means μ_{i} over the training distribution"
+	fig.Title = r.Experiment.Name + ": histograms of the latent means μ_{i} over the training distribution"
 	fig.Letters = true
 	fig.Width, fig.Height = 9*vg.Inch, 3.5*vg.Inch
-	fig.Stamp = sciNetStamp(run.Scale, f.Summary.Provenance)
-	return save(run, fig)
+	fig.Stamp = sciNetStamp(r.Provenance.Scale, r.Provenance)
+	return fig, nil
 }
 
 func summaryFig05(f SummaryFigure) string {
@@ -176,28 +204,38 @@ func summaryFig05(f SummaryFigure) string {
 			fmt.Sprintf("the most spread latent has SNR %.2g and the least %.2g (threshold %g).", used.SNR, unused.SNR, scinet.UsedSNR)
 	}
 	return fmt.Sprintf("Latent %d (std μ = %.3g, rms σ = %.3g) against latent %d (std μ = %.3g, rms σ = %.3g). %s\n\n%s",
-		used.Index+1, used.MuStd, used.SigmaRMS, unused.Index+1, unused.MuStd, unused.SigmaRMS, verdict, latentTable(f.Summary.result()))
+		used.Index+1, used.MuStd, used.SigmaRMS, unused.Index+1, unused.MuStd, unused.SigmaRMS, verdict, LatentTable(f.Summary.result()))
 }
 
 // Fig. 15: the used latents of boring_patch.
 
 func renderFig15(run *figures.Run, f SummaryFigure) error {
-	ls := usedOrTop(f.Summary.result(), 2)
+	fig, err := Fig15Plot(f.Summary.result())
+	if err != nil {
+		return err
+	}
+	return save(run, fig)
+}
+
+// Fig15Plot draws figure 15 from an evaluation: the histograms of μ of the used latents (at least
+// the two with the largest SNR), with the unit normal of the prior.
+func Fig15Plot(r *scinet.ExperimentResult) (*plots.Figure, error) {
+	ls := usedOrTop(r, 2)
 	lo, hi := muRange(ls...)
 	var panels []plots.Panel
 	for _, l := range ls {
 		a, err := latentHistogram(l, lo, hi, fmt.Sprintf("latent %d", l.Index+1))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		panels = append(panels, a)
 	}
 	fig := plots.NewFigure(1, len(panels), panels...)
-	fig.Title = "boring_patch: histograms of μ of the used latents (dashed: the unit normal of the prior)"
+	fig.Title = r.Experiment.Name + ": histograms of μ of the used latents (dashed: the unit normal of the prior)"
 	fig.Letters = true
 	fig.Width, fig.Height = vg.Length(len(panels))*4.5*vg.Inch, 3.5*vg.Inch
-	fig.Stamp = sciNetStamp(run.Scale, f.Summary.Provenance)
-	return save(run, fig)
+	fig.Stamp = sciNetStamp(r.Provenance.Scale, r.Provenance)
+	return fig, nil
 }
 
 func summaryFig15(f SummaryFigure) string {
@@ -208,7 +246,7 @@ func summaryFig15(f SummaryFigure) string {
 	for _, l := range usedOrTop(s.result(), 2) {
 		fmt.Fprintf(&b, " Latent %d: mean μ %.2f, std μ %.2f (a unit normal has 0 and 1).", l.Index+1, l.MuMean, l.MuStd)
 	}
-	b.WriteString("\n\n" + latentTable(s.result()))
+	b.WriteString("\n\n" + LatentTable(s.result()))
 	return b.String()
 }
 
@@ -227,15 +265,21 @@ func renderFig16(run *figures.Run, f SummaryFigure) error {
 	if err != nil {
 		return err
 	}
+	return save(run, Fig16Plot(r))
+}
+
+// Fig16Plot draws figure 16 from an evaluation: the model's φ against the latent most correlated
+// with the true φ (a), and A against the latent most correlated with A (b), sample by sample.
+func Fig16Plot(r *scinet.ExperimentResult) *plots.Figure {
 	lp, la := bestLatent(r, true), bestLatent(r, false)
 	a := latentScatter(r.Scatter, lp, r.Scatter.ModelPhase, "model φ (rad)", fmt.Sprintf("φ against latent %d (corr(μ, φ) = %+.2f)", lp.Index+1, lp.CorrPhase))
 	b := latentScatter(r.Scatter, la, r.Scatter.ModelAmp, "model A", fmt.Sprintf("A against latent %d (corr(μ, A) = %+.2f)", la.Index+1, la.CorrAmp))
 	fig := plots.NewFigure(1, 2, a, b)
-	fig.Title = fmt.Sprintf("boring_patch: the model's φ and A against the latent each tracks (%d samples of the training distribution)", len(r.Scatter.Omega))
+	fig.Title = fmt.Sprintf("%s: the model's φ and A against the latent each tracks (%d samples of the training distribution)", r.Experiment.Name, len(r.Scatter.Omega))
 	fig.Letters = true
 	fig.Width, fig.Height = 9.5*vg.Inch, 3.8*vg.Inch
-	fig.Stamp = sciNetStamp(run.Scale, r.Provenance)
-	return save(run, fig)
+	fig.Stamp = sciNetStamp(r.Provenance.Scale, r.Provenance)
+	return fig
 }
 
 func summaryFig16(f SummaryFigure) string {
@@ -248,7 +292,7 @@ func summaryFig16(f SummaryFigure) string {
 		verdict = "The latents are tied to φ and A less tightly than the paper's \"almost exactly\"."
 	}
 	return fmt.Sprintf("Paper: the two used latents \"don't seem to track any 'natural' quantities (like ωγ or 1 − γ²), but they do track A and ϕ, respectively, almost exactly\". Here: latent %d has correlation %+.3f with the true φ, latent %d has %+.3f with the true A. %s\n\n%s",
-		lp.Index+1, lp.CorrPhase, la.Index+1, la.CorrAmp, verdict, latentTable(r))
+		lp.Index+1, lp.CorrPhase, la.Index+1, la.CorrAmp, verdict, LatentTable(r))
 }
 
 // RegionErrors are the errors of a model on one evaluation window, against the training window.
@@ -268,8 +312,9 @@ type RegionErrors struct {
 	ModelAmpRange [2]float64 `json:"model_amp_range"`
 }
 
-// regionErrors measures r on its training (training = true) or extrapolation window.
-func regionErrors(r *scinet.ExperimentResult, training bool) RegionErrors {
+// MeasureRegion measures the r.m.s. errors of an evaluation on its training (training = true) or
+// extrapolation window, over the whole window and outside the training window.
+func MeasureRegion(r *scinet.ExperimentResult, training bool) RegionErrors {
 	reg := r.Extrapolation
 	if training {
 		reg = r.Training
@@ -330,24 +375,30 @@ func computeRegion(name string, training bool) func(*figures.Run) (RegionFigure,
 		if err != nil {
 			return RegionFigure{}, err
 		}
-		return RegionFigure{Summary: summarize(r), Window: regionErrors(r, training)}, nil
+		return RegionFigure{Summary: summarize(r), Window: MeasureRegion(r, training)}, nil
 	}
 }
 
 // Fig. 17: boring_patch's φ on the extrapolation window (mean ± 6σ).
 
 func renderFig17(run *figures.Run, f RegionFigure) error {
-	return renderExtrapolatedPhase(run, f.Summary.Experiment.Name, f.Window,
-		"boring_patch: φ extrapolated to mean ± %gσ (dashed: the training window, mean ± 2σ)", 9.5*vg.Inch, 3.8*vg.Inch)
-}
-
-// renderExtrapolatedPhase draws an experiment's φ on its extrapolation window, ground truth and model
-// side by side, with the training window dashed; titleFormat takes the window's half-width in σ.
-func renderExtrapolatedPhase(run *figures.Run, name string, window RegionErrors, titleFormat string, w, h vg.Length) error {
-	r, err := loadExperiment(run, name)
+	r, err := loadExperiment(run, f.Summary.Experiment.Name)
 	if err != nil {
 		return err
 	}
+	return save(run, Fig17Plot(r))
+}
+
+// Fig17Plot draws figure 17 from an evaluation: the ground truth φ (a) and the model's φ (b) on the
+// extrapolation window (mean ± 6σ), with the training window dashed.
+func Fig17Plot(r *scinet.ExperimentResult) *plots.Figure {
+	return extrapolatedPhasePlot(r, MeasureRegion(r, false),
+		r.Experiment.Name+": φ extrapolated to mean ± %gσ (dashed: the training window, mean ± 2σ)", 9.5*vg.Inch, 3.8*vg.Inch)
+}
+
+// extrapolatedPhasePlot draws an experiment's φ on its extrapolation window, ground truth and model
+// side by side, with the training window dashed; titleFormat takes the window's half-width in σ.
+func extrapolatedPhasePlot(r *scinet.ExperimentResult, window RegionErrors, titleFormat string, w, h vg.Length) *plots.Figure {
 	reg := r.Extrapolation
 	ps := phaseScale()
 	t, m := heat(reg.TruePhase, "ground truth φ", ps), heat(reg.ModelPhase, "model φ", ps)
@@ -356,8 +407,8 @@ func renderExtrapolatedPhase(run *figures.Run, name string, window RegionErrors,
 	fig.Title = fmt.Sprintf(titleFormat, reg.Sigmas)
 	fig.Letters = true
 	fig.Width, fig.Height = w, h
-	fig.Stamp = sciNetStamp(run.Scale, r.Provenance)
-	return save(run, fig)
+	fig.Stamp = sciNetStamp(r.Provenance.Scale, r.Provenance)
+	return fig
 }
 
 func summaryFig17(f RegionFigure) string {

@@ -62,7 +62,7 @@ func ampRows(r *scinet.ExperimentResult, paperLatents string) []errorsRow {
 func summaryFig18(f ExperimentFigure) string {
 	r := f.Summary.result()
 	return provenanceLine(r) + "\n\n" + comparisonTable(string(r.Provenance.Scale), ampRows(r, "all 5")) +
-		"\nErrors on fresh samples of the training distribution (γ folded into [0.001, 1]); the maps show mean ± 2σ with γ clipped to that band.\n\n" + latentTable(r)
+		"\nErrors on fresh samples of the training distribution (γ folded into [0.001, 1]); the maps show mean ± 2σ with γ clipped to that band.\n\n" + LatentTable(r)
 }
 
 // peakProfile returns, for every damping row of an amplitude grid, the largest amplitude over ω
@@ -141,7 +141,7 @@ func summaryFig19(f Fig19Results) string {
 	return provenanceLine(r) + "\n\n" + comparisonTable(string(r.Provenance.Scale), append(ampRows(r, "all 5"),
 		errorsRow{"height of the resonance peak at the lowest damping of the window", "\"the heights of the peaks are different\"",
 			fmt.Sprintf("truth %.3g, model %.3g at γ = %.3g", f.PeakTrue, f.PeakModel, f.PeakGamma)})) +
-		"\n" + latentTable(r)
+		"\n" + LatentTable(r)
 }
 
 // Fig. 20: every latent of center_very_broad: its μ histogram and its graph over the training window.
@@ -185,7 +185,7 @@ func summaryFig20(f SummaryFigure) string {
 			fmt.Fprintf(&b, " Latent %d: mean μ %.2f, std μ %.2f, corr with φ %+.2f, with A %+.2f.", l.Index+1, l.MuMean, l.MuStd, l.CorrPhase, l.CorrAmp)
 		}
 	}
-	b.WriteString("\n\n" + latentTable(s.result()))
+	b.WriteString("\n\n" + LatentTable(s.result()))
 	return b.String()
 }
 
@@ -237,7 +237,7 @@ func computeFig22(run *figures.Run) (Fig22Results, error) {
 		return Fig22Results{}, err
 	}
 	return Fig22Results{ExperimentFigure: ExperimentFigure{Summary: summarize(r), File: experimentFile(r.Experiment.Name)},
-		Window: regionErrors(r, true), Plateau: plateau(r.Curve.Loss)}, nil
+		Window: MeasureRegion(r, true), Plateau: plateau(r.Curve.Loss)}, nil
 }
 
 func renderFig22(run *figures.Run, f Fig22Results) error {

@@ -69,18 +69,29 @@ func (s ExperimentSummary) result() *scinet.ExperimentResult {
 		Errors: s.Errors, Latents: s.Latents, UsedLatents: s.UsedLatents}
 }
 
+// ExperimentSetup returns what the figures train for the SciNet experiment name at scale s: the
+// experiment (a row of the review's table), the review's model (scinet.PaperModel) and the
+// training budget (scinet.SciNetBudget).
+func ExperimentSetup(name string, s scale.Scale) (scinet.Experiment, scinet.ModelConfig, scinet.Budget, error) {
+	e, err := scinet.ExperimentByName(name)
+	if err != nil {
+		return scinet.Experiment{}, scinet.ModelConfig{}, scinet.Budget{}, err
+	}
+	b, err := scinet.SciNetBudget(s)
+	if err != nil {
+		return scinet.Experiment{}, scinet.ModelConfig{}, scinet.Budget{}, err
+	}
+	return e, scinet.PaperModel(), b, nil
+}
+
 // trainExperiment trains and evaluates the SciNet experiment owned by the running figure, at the
-// run's scale and seed, saves its compacted evaluation in the figure's directory (experimentFile)
+// run's scale and seed (through scinet.RunExperimentCached, as the notebooks do), saves its compacted evaluation in the figure's directory (experimentFile)
 // and returns it.
 func trainExperiment(run *figures.Run, name string) (*scinet.ExperimentResult, error) {
 	if owners[name] != run.ID {
 		return nil, fmt.Errorf("experiment %s is trained by %s, not %s", name, owners[name], run.ID)
 	}
-	e, err := scinet.ExperimentByName(name)
-	if err != nil {
-		return nil, err
-	}
-	b, err := scinet.SciNetBudget(run.Scale)
+	e, cfg, b, err := ExperimentSetup(name, run.Scale)
 	if err != nil {
 		return nil, err
 	}
@@ -88,11 +99,16 @@ func trainExperiment(run *figures.Run, name string) (*scinet.ExperimentResult, e
 	if err != nil {
 		return nil, err
 	}
-	run.Logf("training SciNet on %s: %d steps of %d samples", name, b.Steps, b.Batch)
-	r, err := scinet.RunExperiment(be, e, scinet.PaperModel(), b, run.Seed)
+	cache, err := run.CacheDir()
 	if err != nil {
 		return nil, err
 	}
+	run.Logf("training SciNet on %s: %d steps of %d samples", name, b.Steps, b.Batch)
+	r, reused, err := scinet.RunExperimentCached(cache, be, e, cfg, b, run.Seed)
+	if err != nil {
+		return nil, err
+	}
+	run.Step(reused, "SciNet on %s", name)
 	run.Logf("%s trained in %.0f s; used latents %v", name, r.Provenance.ElapsedSeconds, r.UsedLatents)
 	compact(r)
 	data, err := json.Marshal(r)

@@ -141,9 +141,9 @@ func corrOf(l scinet.LatentStats, phase bool) float64 {
 	return math.Abs(l.CorrAmp)
 }
 
-// latentTable returns a Markdown table of the latents: spread of μ, noise σ, SNR, information, used,
+// LatentTable returns a Markdown table of the latents: spread of μ, noise σ, SNR, information, used,
 // and correlations with φ and the amplitude.
-func latentTable(r *scinet.ExperimentResult) string {
+func LatentTable(r *scinet.ExperimentResult) string {
 	_, _, al := r.Experiment.Labels()
 	s := fmt.Sprintf("| latent | std μ | rms σ | SNR = std μ / rms σ | information (nats) | used (SNR > %g) | corr(μ, φ) | corr(μ, %s) |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n", scinet.UsedSNR, al)
 	for _, l := range r.Latents {

@@ -53,7 +53,7 @@ func renderFig23(run *figures.Run, f ExperimentFigure) error {
 func summaryFig23(f ExperimentFigure) string {
 	r := f.Summary.result()
 	return provenanceLine(r) + "\n\n" + comparisonTable(string(r.Provenance.Scale), logRows(r, "\"around one part in one thousand\"", "\"less than 1 percent\"", "2")) +
-		"\nErrors on fresh samples of the training distribution (ln γ folded into [ln 0.001, 0]). The paper: the model \"captures practically all important features except for the asymptotically linear ridge\" (the resonance ridge at ln ω ≈ 0, where ln A = −ln 2γ rises linearly as ln γ falls).\n\n" + latentTable(r)
+		"\nErrors on fresh samples of the training distribution (ln γ folded into [ln 0.001, 0]). The paper: the model \"captures practically all important features except for the asymptotically linear ridge\" (the resonance ridge at ln ω ≈ 0, where ln A = −ln 2γ rises linearly as ln γ falls).\n\n" + LatentTable(r)
 }
 
 // Fig24Results hold logspace_broad's errors on its training and extrapolation windows.
@@ -68,7 +68,7 @@ func computeFig24(run *figures.Run) (Fig24Results, error) {
 	if err != nil {
 		return Fig24Results{}, err
 	}
-	return Fig24Results{Summary: summarize(r), Training: regionErrors(r, true), Extrapolation: regionErrors(r, false)}, nil
+	return Fig24Results{Summary: summarize(r), Training: MeasureRegion(r, true), Extrapolation: MeasureRegion(r, false)}, nil
 }
 
 // squaredError returns (model − truth)² on a region's amplitude grid.
@@ -127,21 +127,31 @@ func computeFig25(run *figures.Run) (Fig25Results, error) {
 		return Fig25Results{}, err
 	}
 	return Fig25Results{ExperimentFigure: ExperimentFigure{Summary: summarize(r), File: experimentFile(r.Experiment.Name)},
-		Window: regionErrors(r, false)}, nil
+		Window: MeasureRegion(r, false)}, nil
 }
 
 // Fig. 25: logspace_near_peak's φ at 6σ.
 
 func renderFig25(run *figures.Run, f Fig25Results) error {
-	return renderExtrapolatedPhase(run, f.Summary.Experiment.Name, f.Window,
-		"logspace_near_peak: φ at mean ± %gσ, ground truth (left) and SciNet (right); dashed: the training window", 10*vg.Inch, 3.9*vg.Inch)
+	r, err := loadExperiment(run, f.Summary.Experiment.Name)
+	if err != nil {
+		return err
+	}
+	return save(run, Fig25Plot(r))
+}
+
+// Fig25Plot draws figure 25 from an evaluation: the ground truth φ (a) and SciNet's φ (b) at
+// mean ± 6σ, with the training window dashed.
+func Fig25Plot(r *scinet.ExperimentResult) *plots.Figure {
+	return extrapolatedPhasePlot(r, MeasureRegion(r, false),
+		r.Experiment.Name+": φ at mean ± %gσ, ground truth (left) and SciNet (right); dashed: the training window", 10*vg.Inch, 3.9*vg.Inch)
 }
 
 func summaryFig25(f Fig25Results) string {
 	r := f.Summary.result()
 	return provenanceLine(r) + "\n\n" + comparisonTable(string(r.Provenance.Scale), logRows(r, "\"errors on the same scale\" as logspace_broad (≈ 1e-3)", "same scale as logspace_broad (< 1%)", "not stated")) +
 		fmt.Sprintf("\nAt mean ± %gσ the paper sees that \"none of the smoother portions of the ϕ function are matched\". Here: r.m.s. φ error %.3f rad outside the training window, against %.3f rad on the training distribution.\n\n%s",
-			f.Window.Sigmas, f.Window.PhaseRMSOutside, r.Errors.PhaseRMS, latentTable(r))
+			f.Window.Sigmas, f.Window.PhaseRMSOutside, r.Errors.PhaseRMS, LatentTable(r))
 }
 
 // LatentFit is a least-squares fit μ ≈ A·u + B·v + C of one latent's mean against the inputs u, v
@@ -262,7 +272,7 @@ func summaryFig26(f Fig26Results) string {
 	row(r.Experiment, "1 (parameter 2), \"an almost linear function of log ω, with little log γ dependence\"", r.UsedLatents, f.NarrowFit)
 	row(f.NearPeak.Experiment, "not stated", f.NearPeak.UsedLatents, f.NearPeakFit)
 	fmt.Fprintf(&b, "\nlogspace_near_peak_narrow errors: mean |ln Â − ln A| / range of ln A = %.2g, r.m.s. φ error / range of φ = %s (paper: \"on the same scale as the other logspace models\").\n\n%s",
-		r.Errors.AmpMeanAbsOverRange, percent(r.Errors.PhaseRMSOverRange), latentTable(r))
+		r.Errors.AmpMeanAbsOverRange, percent(r.Errors.PhaseRMSOverRange), LatentTable(r))
 	return b.String()
 }
 
@@ -287,7 +297,7 @@ func computeFig27(run *figures.Run) (Fig27Results, error) {
 		return Fig27Results{}, err
 	}
 	reg := r.Training
-	f := Fig27Results{Summary: summarize(r), Window: regionErrors(r, true), LnGamma: reg.TrueAmp.Y,
+	f := Fig27Results{Summary: summarize(r), Window: MeasureRegion(r, true), LnGamma: reg.TrueAmp.Y,
 		RidgeTrue: peakProfile(reg.TrueAmp), RidgeModel: peakProfile(reg.ModelAmp)}
 	round5(f.RidgeTrue)
 	round5(f.RidgeModel)
