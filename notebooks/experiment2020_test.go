@@ -7,6 +7,8 @@ var experiment2020 = map[string]bool{
 	"2020-fig08": true,
 	"2020-fig09": true,
 	"2020-fig10": true,
+	"2020-fig11": true,
+	"2020-fig12": true,
 	"2020-fig13": true,
 	"2020-fig14": true,
 	"2020-fig15": true,

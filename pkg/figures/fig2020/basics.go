@@ -166,19 +166,33 @@ const (
 	oscillatorFile   = "surfaces.json"
 )
 
+// OscillatorPoints is the resolution of the surfaces of figures 11 and 12 (points per axis).
+const OscillatorPoints = oscillatorPoints
+
+// Oscillator returns the surfaces of figure 11 (space scinet.Real) or 12 (scinet.Log):
+// scinet.OscillatorSurfaces on OscillatorPoints × OscillatorPoints, rounded to 5 significant
+// digits as saved.
+func Oscillator(space scinet.Space) (*scinet.OscillatorFigure, error) {
+	f, err := scinet.OscillatorSurfaces(space, oscillatorPoints)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range []*scinet.Grid{&f.Phase, &f.Amplitude, &f.Peak} {
+		roundGrid(g)
+	}
+	for _, cs := range [][]scinet.Curve{f.PhaseSlices, f.AmplitudeSlices} {
+		for _, c := range cs {
+			round5(c.Y)
+		}
+	}
+	return f, nil
+}
+
 func computeOscillator(space scinet.Space) func(*figures.Run) (OscillatorResults, error) {
 	return func(run *figures.Run) (OscillatorResults, error) {
-		f, err := scinet.OscillatorSurfaces(space, oscillatorPoints)
+		f, err := Oscillator(space)
 		if err != nil {
 			return OscillatorResults{}, err
-		}
-		for _, g := range []*scinet.Grid{&f.Phase, &f.Amplitude, &f.Peak} {
-			roundGrid(g)
-		}
-		for _, cs := range [][]scinet.Curve{f.PhaseSlices, f.AmplitudeSlices} {
-			for _, c := range cs {
-				round5(c.Y)
-			}
 		}
 		data, err := json.Marshal(f)
 		if err != nil {
@@ -240,6 +254,14 @@ func renderFig11(run *figures.Run, r OscillatorResults) error {
 	if err != nil {
 		return err
 	}
+	fig := Fig11Plot(f)
+	fig.Stamp = figkit.Stamp(run.Scale, "", true)
+	return save(run, fig)
+}
+
+// Fig11Plot draws figure 11 from the real-space surfaces (Oscillator(scinet.Real)): φ and A over
+// (ω, γ), the resonance zoom, and slices at fixed γ and fixed ω.
+func Fig11Plot(f *scinet.OscillatorFigure) *plots.Figure {
 	ph := heat(f.Phase, "φ(ω, γ)", phaseScale())
 	amp := heat(f.Amplitude, "A(ω, γ)", plots.ColorScale{Label: "A", Log: true, Map: plots.Inferno})
 	peak := heat(f.Peak, "A near the resonance", plots.ColorScale{Label: "A", Log: true, Map: plots.Inferno})
@@ -250,8 +272,7 @@ func renderFig11(run *figures.Run, r OscillatorResults) error {
 	fig.Title = "Driven damped oscillator ẍ + 2γẋ + x = cos ωt: phase φ (top) and amplitude A (bottom) of the steady state"
 	fig.Letters = true
 	fig.Width, fig.Height = 15*vg.Inch, 7.5*vg.Inch
-	fig.Stamp = figkit.Stamp(run.Scale, "", true)
-	return save(run, fig)
+	return fig
 }
 
 func renderFig12(run *figures.Run, r OscillatorResults) error {
@@ -259,6 +280,14 @@ func renderFig12(run *figures.Run, r OscillatorResults) error {
 	if err != nil {
 		return err
 	}
+	fig := Fig12Plot(f)
+	fig.Stamp = figkit.Stamp(run.Scale, "", true)
+	return save(run, fig)
+}
+
+// Fig12Plot draws figure 12 from the log-space surfaces (Oscillator(scinet.Log)): φ and ln A over
+// (ln ω, ln γ), the resonance ridge, and slices.
+func Fig12Plot(f *scinet.OscillatorFigure) *plots.Figure {
 	ph := heat(f.Phase, "φ(ln ω, ln γ)", phaseScale())
 	amp := heat(f.Amplitude, "ln A(ln ω, ln γ)", plots.ColorScale{Label: "ln A", Map: plots.Inferno})
 	peak := heat(f.Peak, "ln A near the resonance", plots.ColorScale{Label: "ln A", Map: plots.Inferno})
@@ -269,8 +298,7 @@ func renderFig12(run *figures.Run, r OscillatorResults) error {
 	fig.Title = "The same in log space: φ (top) and ln A (bottom) against ln ω and ln γ"
 	fig.Letters = true
 	fig.Width, fig.Height = 15*vg.Inch, 7.5*vg.Inch
-	fig.Stamp = figkit.Stamp(run.Scale, "", true)
-	return save(run, fig)
+	return fig
 }
 
 func summaryOscillator(r OscillatorResults) string {
