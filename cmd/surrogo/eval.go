@@ -126,7 +126,7 @@ another copy of it. The backend is $GOMLX_BACKEND (default: the extended pure-Go
 	fmt.Fprintf(w, "%s: %s, epoch %d (%s), on %s %q: %d examples\n", *run, rep.Model, rep.Checkpoint.Epoch,
 		rep.Checkpoint.Kind, rep.Data.ID, rep.Data.Split, rep.Data.Examples)
 	fmt.Fprintf(w, "  loss %.6g  MAE %.6g  residual mean %.4g, p99 %.4g, max %.4g\n", float64(rep.Loss), float64(rep.MAE),
-		float64(rep.Residual.Mean), float64(rep.Residual.P99.Estimate), float64(rep.Residual.Max))
+		rep.Residual.Mean, rep.Residual.P99.Estimate, rep.Residual.Max)
 	var parts []string
 	for _, r := range rep.RegionMeans {
 		parts = append(parts, fmt.Sprintf("%s %.4g", r.Region, float64(r.MAE)))

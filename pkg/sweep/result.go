@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/surrogo/surrogo/pkg/atomicfile"
+	"github.com/surrogo/surrogo/pkg/metrics"
 	"github.com/surrogo/surrogo/pkg/scale"
 	"github.com/surrogo/surrogo/pkg/training"
 )
@@ -71,7 +72,7 @@ type Metrics struct {
 	Regions     []training.RegionResult `json:"regions,omitempty"`
 	RegionMeans []training.RegionMean   `json:"region_means,omitempty"`
 	// Residual: MetricResidual.
-	Residual *training.ResidualResult `json:"residual,omitempty"`
+	Residual *metrics.ResidualSummary `json:"residual,omitempty"`
 	// Slices and SliceAggregate: MetricSlices.
 	Slices         []training.SliceResult         `json:"slices,omitempty"`
 	SliceAggregate *training.SliceAggregateResult `json:"slice_aggregate,omitempty"`

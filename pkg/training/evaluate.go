@@ -83,8 +83,8 @@ type Report struct {
 	RegionMeans []RegionMean `json:"region_means"`
 
 	// Residual holds the mean, 99th percentile and maximum of the residual |y - yhat| and of the
-	// relative residual (2021 paper, Table 2 and Fig. 6).
-	Residual ResidualResult `json:"residual"`
+	// relative residual (2021 paper, Table 2 and Fig. 6), and the range of the predictions.
+	Residual metrics.ResidualSummary `json:"residual"`
 	// Slices and SliceAggregate are the residual statistics in slices along y = x of the
 	// (target, prediction) plane (2021 paper, Figs. 8-10; default options of metrics.SliceStats).
 	Slices         []SliceResult        `json:"slices"`
@@ -135,26 +135,6 @@ type RegionMean struct {
 	Region string    `json:"region"`
 	MAE    JSONFloat `json:"mae"`
 	Counts int       `json:"counts"`
-}
-
-// QuantileResult is metrics.Quantile with JSON-safe numbers.
-type QuantileResult struct {
-	Estimate JSONFloat `json:"estimate"`
-	Lo       JSONFloat `json:"lo"`
-	Hi       JSONFloat `json:"hi"`
-}
-
-// ResidualResult is metrics.ResidualSummary with JSON-safe numbers.
-type ResidualResult struct {
-	N           int64          `json:"n"`
-	Mean        JSONFloat      `json:"mean"`
-	P99         QuantileResult `json:"p99"`
-	Max         JSONFloat      `json:"max"`
-	RelN        int64          `json:"rel_n"`
-	RelExcluded int64          `json:"rel_excluded"`
-	RelMean     JSONFloat      `json:"rel_mean"`
-	RelP99      QuantileResult `json:"rel_p99"`
-	RelMax      JSONFloat      `json:"rel_max"`
 }
 
 // SliceResult is metrics.Slice with JSON-safe numbers.
@@ -579,12 +559,7 @@ func (m *evalMetrics) report(rep *Report) {
 		}
 		rep.RegionMeans = append(rep.RegionMeans, RegionMean{Region: r.String(), MAE: JSONFloat(mean), Counts: counts})
 	}
-	s := m.residual.Summary()
-	q := func(x metrics.Quantile) QuantileResult {
-		return QuantileResult{JSONFloat(x.Estimate), JSONFloat(x.Lo), JSONFloat(x.Hi)}
-	}
-	rep.Residual = ResidualResult{N: s.N, Mean: JSONFloat(s.Mean), P99: q(s.P99), Max: JSONFloat(s.Max),
-		RelN: s.RelN, RelExcluded: s.RelExcluded, RelMean: JSONFloat(s.RelMean), RelP99: q(s.RelP99), RelMax: JSONFloat(s.RelMax)}
+	rep.Residual = m.residual.Summary()
 	for _, sl := range m.slices.Slices() {
 		rep.Slices = append(rep.Slices, SliceResult{Lo: sl.Lo, Hi: sl.Hi, N: sl.N, Mean: JSONFloat(sl.Mean),
 			Std: JSONFloat(sl.Std), MeanAbs: JSONFloat(sl.MeanAbs)})

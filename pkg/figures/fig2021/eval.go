@@ -25,19 +25,6 @@ const (
 	rotBins               = 80 // bins of the histogram of u = (ŷ + y)/√2 (the supplement's first panel)
 )
 
-// Residuals are the residual statistics of Table 2 and Fig. 6 on one split.
-type Residuals struct {
-	Mean    training.JSONFloat `json:"mean"`
-	P99     training.JSONFloat `json:"p99"`
-	Max     training.JSONFloat `json:"max"`
-	RelMean training.JSONFloat `json:"rel_mean"`
-	RelP99  training.JSONFloat `json:"rel_p99"`
-	RelMax  training.JSONFloat `json:"rel_max"`
-	// RelExcluded counts the pixels with target 0, left out of the relative residual.
-	RelExcluded int64 `json:"rel_excluded"`
-	Pixels      int64 `json:"pixels"`
-}
-
 // SliceRow is the residual statistics of one slice along y = x (metrics.Slice, JSON-safe).
 type SliceRow struct {
 	Lo   float64            `json:"lo"`
@@ -61,9 +48,9 @@ type Aggregate struct {
 
 // SplitMetrics are the metrics of a model on one split.
 type SplitMetrics struct {
-	Split    string    `json:"split"`
-	Examples int       `json:"examples"`
-	Residual Residuals `json:"residual"`
+	Split    string                  `json:"split"`
+	Examples int                     `json:"examples"`
+	Residual metrics.ResidualSummary `json:"residual"`
 	// Slices are the 10 slices of width 0.1 of Figs. 8-10 and Aggregate their average and maximum.
 	Slices    []SliceRow `json:"slices"`
 	Aggregate Aggregate  `json:"aggregate"`
@@ -190,9 +177,7 @@ func Measure(name string, examples int, target, pred []float32) (SplitMetrics, e
 	if err := rs.Add(target, pred); err != nil {
 		return m, err
 	}
-	s := rs.Summary()
-	m.Residual = Residuals{Mean: jf(s.Mean), P99: jf(s.P99.Estimate), Max: jf(s.Max), RelMean: jf(s.RelMean),
-		RelP99: jf(s.RelP99.Estimate), RelMax: jf(s.RelMax), RelExcluded: s.RelExcluded, Pixels: s.N}
+	m.Residual = rs.Summary()
 	ss, err := metrics.NewSliceStats(metrics.SliceOptions{})
 	if err != nil {
 		return m, err

@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/surrogo/surrogo/pkg/figures"
+	"github.com/surrogo/surrogo/pkg/metrics"
 	"github.com/surrogo/surrogo/pkg/plots"
 )
 
@@ -19,60 +20,56 @@ import (
 // configurations.
 
 func init() {
-	figures.Register(figures.Def[FieldsResults]{ID: "2021-fig05", Compute: computeFields, Render: renderFig05, Summary: summaryFig05})
-	figures.Register(figures.Def[FieldsResults]{ID: "2021-fig06", Compute: computeFields, Render: renderFig06, Summary: summaryFig06})
-	figures.Register(figures.Def[FieldsResults]{ID: "2021-fig07", Compute: computeFields, Render: renderFig07, Summary: summaryFig07})
+	figures.Register(figures.Def[FieldsResults]{ID: "2021-fig05", Version: 1, Compute: computeFields, Render: renderFig05, Summary: summaryFig05})
+	figures.Register(figures.Def[FieldsResults]{ID: "2021-fig06", Version: 1, Compute: computeFields, Render: renderFig06, Summary: summaryFig06})
+	figures.Register(figures.Def[FieldsResults]{ID: "2021-fig07", Version: 1, Compute: computeFields, Render: renderFig07, Summary: summaryFig07})
 }
 
-// FieldsResults are what Figs. 5-7 draw: the hub's sample files, per model statistics of the
-// sample fields, and (Fig. 6d) the residuals of all models.
+// FieldsResults are what Figs. 5-7 draw: the hub's sample files, the residual statistics of each
+// saved model on the sample fields, and (Fig. 6d) the test residuals of all models.
 type FieldsResults struct {
 	Protocol      Protocol     `json:"protocol"`
 	SampleIndices []int        `json:"sample_indices"`
 	Targets       string       `json:"targets"` // file of the hub
 	Predictions   []SampleFile `json:"predictions"`
-	// Samples summarizes the sample fields of each saved model.
-	Samples []SampleStats `json:"samples"`
-	// Models holds the test residuals of every model (Fig. 6d).
-	Models []ResidualRow `json:"models"`
-}
-
-// SampleStats summarizes one model's predictions on the sample configurations.
-type SampleStats struct {
-	Model int `json:"model"`
-	// Min and Max are the range of the predictions; MeanResidual and MaxResidual the mean and
-	// maximum |y − ŷ| over the samples; MaxRelative the largest |y − ŷ|/(y + 1e-5).
-	Min          float64 `json:"min"`
-	Max          float64 `json:"max"`
-	MeanResidual float64 `json:"mean_residual"`
-	MaxResidual  float64 `json:"max_residual"`
-	MaxRelative  float64 `json:"max_relative"`
-	// BoundaryRelative and InteriorRelative are the mean relative residual on the lattice's
-	// outermost ring of cells and on the rest (the paper: large at the absorbing boundary).
-	BoundaryRelative float64 `json:"boundary_relative"`
-	InteriorRelative float64 `json:"interior_relative"`
-	// HighFieldResidual and LowFieldResidual are the mean residual where the target is at least
-	// highField (the sources and their surroundings) and where it is below.
-	HighFieldResidual float64 `json:"high_field_residual"`
-	LowFieldResidual  float64 `json:"low_field_residual"`
-}
-
-// ResidualRow is one model's test residuals, ours and the paper's.
-type ResidualRow struct {
-	Model     int     `json:"model"`
-	Mean      float64 `json:"mean"`
-	P99       float64 `json:"p99"`
-	Max       float64 `json:"max"`
-	PaperMean float64 `json:"paper_mean"`
-	PaperP99  float64 `json:"paper_p99"`
-	PaperMax  float64 `json:"paper_max"`
+	// Samples holds the residual statistics of each saved model on the sample fields
+	// (SampleResidualOptions), by model number.
+	Samples map[int]metrics.ResidualSummary `json:"samples"`
+	// Models holds the test residuals of models 1-14, in order (Fig. 6d).
+	Models []metrics.ResidualSummary `json:"models"`
 }
 
 // relEps is the authors' regularization of the relative residual maps: |y − ŷ|/(y + 1e-5).
 const relEps = 1e-5
 
-// highField separates the "high" field values near the sources from the rest in SampleStats.
+// highField separates the "high" field values near the sources from the rest in the residual
+// statistics of the sample fields.
 const highField = 0.3
+
+// SampleResidualOptions are the options of the residual statistics of the sample fields of Figs.
+// 5-7 on an n × n lattice: the authors' relative residual |y − ŷ|/(y + 10⁻⁵), split between the
+// boundary ring and the interior, and the residual split at the target 0.3 (near the sources and
+// elsewhere); the histograms reach residuals of 2 and relative residuals of 100.
+func SampleResidualOptions(n int) metrics.ResidualOptions {
+	return metrics.ResidualOptions{Max: 2, RelativeMax: 100, RelativeEpsilon: relEps, Lattice: n, HighField: highField}
+}
+
+// SampleResiduals returns the residual statistics (SampleResidualOptions) of a model's
+// predictions on the fields.
+func SampleResiduals(f *Fields, model int) (metrics.ResidualSummary, error) {
+	pred, err := f.predictions(model)
+	if err != nil {
+		return metrics.ResidualSummary{}, err
+	}
+	rs, err := metrics.NewResidualStats(SampleResidualOptions(f.N))
+	if err != nil {
+		return metrics.ResidualSummary{}, err
+	}
+	if err := rs.Add(f.Targets, pred); err != nil {
+		return metrics.ResidualSummary{}, err
+	}
+	return rs.Summary(), nil
+}
 
 func computeFields(run *figures.Run) (FieldsResults, error) {
 	var res FieldsResults
@@ -80,58 +77,21 @@ func computeFields(run *figures.Run) (FieldsResults, error) {
 	if err != nil {
 		return res, err
 	}
-	p := hub.Protocol
-	res = FieldsResults{Protocol: p, SampleIndices: hub.SampleIndices, Targets: hub.SampleTargets, Predictions: hub.SamplePredictions}
-	targets, err := readSamples(hubPath(run, hub.SampleTargets), p.Samples, p.N)
+	res = FieldsResults{Protocol: hub.Protocol, SampleIndices: hub.SampleIndices, Targets: hub.SampleTargets, Predictions: hub.SamplePredictions,
+		Samples: map[int]metrics.ResidualSummary{}}
+	f, err := loadFields(run, res)
 	if err != nil {
 		return res, err
 	}
-	for _, f := range hub.SamplePredictions {
-		pred, err := readSamples(hubPath(run, f.File), p.Samples, p.N)
-		if err != nil {
+	for model := range f.Predictions {
+		if res.Samples[model], err = SampleResiduals(f, model); err != nil {
 			return res, err
 		}
-		res.Samples = append(res.Samples, sampleStats(f.Model, p.N, targets, pred))
 	}
 	for _, m := range hub.Models {
-		res.Models = append(res.Models, ResidualRow{Model: m.Paper.Number, Mean: m.Mean, P99: m.P99, Max: m.Max,
-			PaperMean: m.Paper.Mean, PaperP99: m.Paper.P99, PaperMax: m.Paper.Max})
+		res.Models = append(res.Models, m.Test.Residual)
 	}
 	return res, nil
-}
-
-func sampleStats(model, n int, target, pred []float32) SampleStats {
-	s := SampleStats{Model: model, Min: math.Inf(1), Max: math.Inf(-1)}
-	var sum, bRel, iRel, hi, lo float64
-	var nb, ni, nh, nl int
-	for i := range target {
-		y, yh := float64(target[i]), float64(pred[i])
-		s.Min, s.Max = math.Min(s.Min, yh), math.Max(s.Max, yh)
-		r := math.Abs(y - yh)
-		sum += r
-		s.MaxResidual = math.Max(s.MaxResidual, r)
-		rel := r / (y + relEps)
-		s.MaxRelative = math.Max(s.MaxRelative, rel)
-		row, col := (i/n)%n, i%n
-		if row == 0 || col == 0 || row == n-1 || col == n-1 {
-			bRel += rel
-			nb++
-		} else {
-			iRel += rel
-			ni++
-		}
-		if y >= highField {
-			hi += r
-			nh++
-		} else {
-			lo += r
-			nl++
-		}
-	}
-	s.MeanResidual = sum / float64(len(target))
-	s.BoundaryRelative, s.InteriorRelative = bRel/float64(max(nb, 1)), iRel/float64(max(ni, 1))
-	s.HighFieldResidual, s.LowFieldResidual = hi/float64(max(nh, 1)), lo/float64(max(nl, 1))
-	return s
 }
 
 // Fields are the fields of Figs. 5-7: the inputs and targets of the sample configurations (the
@@ -283,14 +243,14 @@ func Fig06Maps(f *Fields, model int) ([]plots.Panel, error) {
 }
 
 // Fig06Bars draws Fig. 6d: the mean (left axis), 99th-percentile and maximum (right axis) test
-// residual of every model.
-func Fig06Bars(models []ResidualRow) *plots.BarChart {
+// residual of models 1, 2, ... (test[i] is model i+1's).
+func Fig06Bars(test []metrics.ResidualSummary) *plots.BarChart {
 	bars := &plots.BarChart{Title: "(d) test residuals per model", XLabel: "model", YLabel: "mean residual",
 		Y2Label: "99th percentile and maximum residual", Grid: true, Legend: plots.LegendTopLeft}
 	var meanV, p99V, maxV []float64
-	for _, m := range models {
-		bars.Categories = append(bars.Categories, fmt.Sprint(m.Model))
-		meanV, p99V, maxV = append(meanV, m.Mean), append(p99V, m.P99), append(maxV, m.Max)
+	for i, m := range test {
+		bars.Categories = append(bars.Categories, fmt.Sprint(i+1))
+		meanV, p99V, maxV = append(meanV, m.Mean), append(p99V, m.P99.Estimate), append(maxV, m.Max)
 	}
 	bars.Add("mean (left)", meanV).Color = plots.Blue
 	s := bars.Add("99th percentile (right)", p99V)
@@ -302,7 +262,7 @@ func Fig06Bars(models []ResidualRow) *plots.BarChart {
 
 // Fig06Figure draws Fig. 6: the maps of model 12 (Fig06Maps) and the residuals of every model
 // (Fig06Bars).
-func Fig06Figure(f *Fields, models []ResidualRow) (*plots.Figure, error) {
+func Fig06Figure(f *Fields, models []metrics.ResidualSummary) (*plots.Figure, error) {
 	if len(models) == 0 {
 		return nil, fmt.Errorf("%w: no models", errIncomplete)
 	}
@@ -357,13 +317,9 @@ func renderFig06(run *figures.Run, r FieldsResults) error {
 
 func renderFig07(run *figures.Run, r FieldsResults) error { return renderFields(run, r, Fig07Figure) }
 
-func (r FieldsResults) sample(model int) (SampleStats, bool) {
-	for _, s := range r.Samples {
-		if s.Model == model {
-			return s, true
-		}
-	}
-	return SampleStats{}, false
+func (r FieldsResults) sample(model int) (metrics.ResidualSummary, bool) {
+	s, ok := r.Samples[model]
+	return s, ok
 }
 
 func summaryFig05(r FieldsResults) string {
@@ -373,7 +329,7 @@ func summaryFig05(r FieldsResults) string {
 	}
 	return fmt.Sprintf("Model 12 on the %d test configurations shown (configurations %s): predictions in [%.3g, %.3g]; mean residual %.3g, "+
 		"maximum %.3g; mean residual %.3g where the target is ≥ %g (near the sources) and %.3g elsewhere.\n",
-		len(r.SampleIndices), intList(r.SampleIndices), s.Min, s.Max, s.MeanResidual, s.MaxResidual, s.HighFieldResidual, highField, s.LowFieldResidual)
+		len(r.SampleIndices), intList(r.SampleIndices), s.PredMin, s.PredMax, s.Mean, s.Max, s.HighMean, highField, s.LowMean)
 }
 
 func summaryFig06(r FieldsResults) string {
@@ -381,11 +337,15 @@ func summaryFig06(r FieldsResults) string {
 	if s, ok := r.sample(12); ok {
 		fmt.Fprintf(&b, "Model 12 on the %d configurations of (a)-(c): mean residual %.3g, maximum %.3g; mean residual %.3g where the target is ≥ %g and %.3g elsewhere; "+
 			"mean relative residual %.3g on the outermost ring of cells (the absorbing boundary, where y → 0) and %.3g inside.\n\n",
-			len(r.SampleIndices), s.MeanResidual, s.MaxResidual, s.HighFieldResidual, highField, s.LowFieldResidual, s.BoundaryRelative, s.InteriorRelative)
+			len(r.SampleIndices), s.Mean, s.Max, s.HighMean, highField, s.LowMean, s.BoundaryRelMean, s.InteriorRelMean)
 	}
 	b.WriteString("| model | mean (ours) | mean (paper) | 99P (ours) | 99P (paper) | max (ours) | max (paper) |\n| --- | --- | --- | --- | --- | --- | --- |\n")
-	for _, m := range r.Models {
-		fmt.Fprintf(&b, "| %d | %.3g | %.3g | %.3g | %.3g | %.3g | %.3g |\n", m.Model, m.Mean, m.PaperMean, m.P99, m.PaperP99, m.Max, m.PaperMax)
+	for i, m := range r.Models {
+		pm, err := Paper(i + 1)
+		if err != nil {
+			return err.Error()
+		}
+		fmt.Fprintf(&b, "| %d | %.3g | %.3g | %.3g | %.3g | %.3g | %.3g |\n", i+1, m.Mean, pm.Mean, m.P99.Estimate, pm.P99, m.Max, pm.Max)
 	}
 	return b.String()
 }
@@ -398,8 +358,8 @@ func summaryFig07(r FieldsResults) string {
 	}
 	return fmt.Sprintf("| model | predictions in | mean residual | residual where y ≥ %g | elsewhere |\n| --- | --- | --- | --- | --- |\n"+
 		"| 7 (NN 1 only) | [%.3g, %.3g] | %.3g | %.3g | %.3g |\n| 5 (NN 2 only) | [%.3g, %.3g] | %.3g | %.3g | %.3g |\n",
-		highField, s7.Min, s7.Max, s7.MeanResidual, s7.HighFieldResidual, s7.LowFieldResidual,
-		s5.Min, s5.Max, s5.MeanResidual, s5.HighFieldResidual, s5.LowFieldResidual)
+		highField, s7.PredMin, s7.PredMax, s7.Mean, s7.HighMean, s7.LowMean,
+		s5.PredMin, s5.PredMax, s5.Mean, s5.HighMean, s5.LowMean)
 }
 
 func intList(v []int) string {

@@ -50,7 +50,7 @@ func computeSupp(run *figures.Run, model int) (SuppResults, error) {
 		return res, err
 	}
 	return SuppResults{Protocol: hub.Protocol, Model: model, Loss: m.Paper.Loss, W: m.Paper.W, Supp: m.Supp,
-		Points: m.Test.Residual.Pixels}, nil
+		Points: m.Test.Residual.N}, nil
 }
 
 func renderSupp(run *figures.Run, r SuppResults) error {
