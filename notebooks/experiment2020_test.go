@@ -14,4 +14,5 @@ var experiment2020 = map[string]bool{
 	"2020-fig15": true,
 	"2020-fig16": true,
 	"2020-fig17": true,
+	"2020-table1": true,
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/surrogo/surrogo/pkg/figures"
 	"github.com/surrogo/surrogo/pkg/figures/internal/figkit"
+	"github.com/surrogo/surrogo/pkg/plots"
 	"github.com/surrogo/surrogo/pkg/scale"
 	"github.com/surrogo/surrogo/pkg/scinet"
 )
@@ -36,8 +37,19 @@ var reported = map[string][2]string{
 	"logspace_near_peak_narrow": {"1", "same scale as logspace_broad"},
 }
 
-// measured formats the same error measure as the paper's for an experiment.
-func measured(r *scinet.ExperimentResult) string {
+// Reported returns what the paper reports about an experiment: the number of latents used and its
+// error ("—" where the paper says nothing).
+func Reported(name string) (latents, error string) {
+	r, ok := reported[name]
+	if !ok {
+		return "—", "—"
+	}
+	return r[0], r[1]
+}
+
+// MeasuredError formats, for an evaluated experiment, the same error measure as the paper reports
+// for it (Reported).
+func MeasuredError(r *scinet.ExperimentResult) string {
 	e := r.Errors
 	switch r.Experiment.Name {
 	case "boring_patch":
@@ -51,43 +63,63 @@ func measured(r *scinet.ExperimentResult) string {
 }
 
 func computeTable1(run *figures.Run) (Table1Results, error) {
+	var rs []*scinet.ExperimentResult
+	for _, e := range scinet.Experiments() {
+		r, err := requireExperiment(run, e.Name)
+		if err != nil {
+			return Table1Results{}, err
+		}
+		rs = append(rs, r)
+	}
+	return Table1(run.Scale, rs)
+}
+
+// Table1 builds the table from the evaluations of the seven experiments (in the order of
+// scinet.Experiments), all trained at scale s with one budget: the paper's rows, and next to what
+// the paper reports the latents used and the error measured here.
+func Table1(s scale.Scale, results []*scinet.ExperimentResult) (Table1Results, error) {
 	t := figkit.Table{
 		Title: "Table 1: the seven SciNet experiments (inputs drawn from normal distributions), with their latents and errors",
 		Groups: []figkit.Group{{Name: "Experiment Summary (the paper's table)", Span: 6}, {Name: "Latents used", Span: 2},
 			{Name: "Error on the training distribution", Span: 2}},
 		Columns: append(append([]string(nil), scinet.TableHeader[:]...), "paper", "here", "paper", "here"),
 	}
-	res := Table1Results{Scale: run.Scale}
-	for _, e := range scinet.Experiments() {
-		r, err := requireExperiment(run, e.Name)
-		if err != nil {
-			return Table1Results{}, err
-		}
+	res := Table1Results{Scale: s}
+	if len(results) == 0 {
+		return Table1Results{}, fmt.Errorf("fig2020: Table1 needs the evaluated experiments")
+	}
+	for _, r := range results {
+		e := r.Experiment
 		res.Provenance = r.Provenance
 		rep := reported[e.Name]
 		row := append([]string{e.Name}, e.Table[:]...)
-		row = append(row, rep[0], fmt.Sprintf("%d (%s)", len(r.UsedLatents), latentList(r.UsedLatents)), rep[1], measured(r))
+		row = append(row, rep[0], fmt.Sprintf("%d (%s)", len(r.UsedLatents), latentList(r.UsedLatents)), rep[1], MeasuredError(r))
 		t.Rows = append(t.Rows, row)
 	}
 	p := res.Provenance
 	t.Notes = []string{
 		"The paper's sentence: \"" + scinet.TableQuote + "\" (the distributions are those of the inputs ω and γ; log experiments draw ln ω and ln γ, and predict φ and ln A).",
 		fmt.Sprintf("Damping is folded into [0.001, 1] by reflection. Measured columns: SciNet %s → %d latents → %s, ELU, β = %g, trained %d steps of %d samples (scale %s; the paper: 50000 × 2048). Latents are numbered from 1; \"used\" means std(μ)/rms(σ) > %g.",
-			widthsList(scinet.PaperModel().Encoder), scinet.PaperModel().Latent, widthsList(scinet.PaperModel().Decoder), scinet.PaperModel().Beta, p.Steps, p.Batch, run.Scale, scinet.UsedSNR),
+			widthsList(scinet.PaperModel().Encoder), scinet.PaperModel().Latent, widthsList(scinet.PaperModel().Decoder), scinet.PaperModel().Beta, p.Steps, p.Batch, s, scinet.UsedSNR),
 	}
 	res.Table = t
 	var b strings.Builder
-	fmt.Fprintf(&b, "The left six columns are the paper's table as printed. The other columns put what the paper reports about each experiment next to the same measure here, at scale %s (%s).", run.Scale, budgetPhrase(p))
+	fmt.Fprintf(&b, "The left six columns are the paper's table as printed. The other columns put what the paper reports about each experiment next to the same measure here, at scale %s (%s).", s, budgetPhrase(p))
 	res.Comparison = b.String()
 	return res, nil
 }
 
 func renderTable1(run *figures.Run, r Table1Results) error {
-	fig, err := r.Table.Figure(sciNetStamp(run.Scale, r.Provenance))
+	fig, err := Table1Plot(r)
 	if err != nil {
 		return err
 	}
 	return save(run, fig)
+}
+
+// Table1Plot draws the table built by Table1.
+func Table1Plot(r Table1Results) (*plots.Figure, error) {
+	return r.Table.Figure(sciNetStamp(r.Scale, r.Provenance))
 }
 
 func summaryTable1(r Table1Results) string { return figkit.SummaryTable(r.TableResults) }
