@@ -2,10 +2,12 @@ package fig2023
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
 	"github.com/surrogo/surrogo/pkg/codename"
+	"github.com/surrogo/surrogo/pkg/dataset"
 	"github.com/surrogo/surrogo/pkg/figures"
 	"github.com/surrogo/surrogo/pkg/figures/internal/figkit"
 	"github.com/surrogo/surrogo/pkg/loss"
@@ -111,8 +113,16 @@ func sci(v float64) string {
 // defaultMark flags values that the paper's table does not print.
 const defaultMark = "†"
 
-// modelRow returns the table row of one model and the notes it needs.
-func modelRow(c codename.Config) ([]string, []string, error) {
+// ModelTableColumns are the columns of the rows of ModelRow: the paper's columns and the
+// learning rate.
+func ModelTableColumns() []string {
+	return []string{"Codename", "w", "a", "b", "δ", "Loss function", "Epochs", "App trans", "LR"}
+}
+
+// ModelRow returns the row of Tables 2-8 for one model (see ModelTableColumns) and the notes it
+// needs: values the paper does not print are marked †, and per-epoch schedules, target noise and
+// learning rates other than 1e-4 get a note.
+func ModelRow(c codename.Config) ([]string, []string, error) {
 	n, err := codename.ParseName(c.Codename)
 	if err != nil {
 		return nil, nil, err
@@ -161,28 +171,118 @@ func modelRow(c codename.Config) ([]string, []string, error) {
 // tableDivisors maps the model tables to their training-set divisors.
 var tableDivisors = map[int]int{2: 80, 3: 40, 4: 20, 5: 8, 6: 4, 7: 2, 8: 1}
 
-// modelTable returns Table n (2-8): the models trained with 1/divisor of the training set.
-func modelTable(n int) (figkit.TableResults, error) {
+// ModelTable is one of the paper's Tables 2-8: the models trained on one nested training
+// subset of the 2023 data set.
+type ModelTable struct {
+	// Number is the table's number in the paper, 2 to 8.
+	Number int
+	// Divisor selects the training subset, 1/Divisor of the training set with equal counts per
+	// number of sources (80 = 1.25%, 40, 20, 8, 4, 2, 1 = 100%: the codenames' prefix).
+	Divisor int
+	// Models are the table's models, parsed from their codenames by package codename, in the
+	// order of codename.PaperNames.
+	Models []codename.Config
+}
+
+// ModelTableOf returns Table n (2-8) of the 2023 paper.
+func ModelTableOf(n int) (ModelTable, error) {
 	div, ok := tableDivisors[n]
 	if !ok {
-		return figkit.TableResults{}, fmt.Errorf("the 2023 paper has no model table %d", n)
+		return ModelTable{}, fmt.Errorf("the 2023 paper has no model table %d (Tables 2-8 list the models)", n)
 	}
-	t := figkit.Table{
-		Title: fmt.Sprintf("Table %d: models trained with %s of the training set (%s configurations at paper scale)",
-			n, percent(1/float64(div)), thousands(320000/div)),
-		Columns: []string{"Codename", "w", "a", "b", "δ", "Loss function", "Epochs", "App trans", "LR"},
-	}
-	var notes []string
-	marks := false
+	t := ModelTable{Number: n, Divisor: div}
 	for _, name := range codename.PaperNames() {
 		c, err := codename.Parse(name)
 		if err != nil {
-			return figkit.TableResults{}, err
+			return t, err
 		}
-		if c.Table != n {
+		if c.Table == n {
+			t.Models = append(t.Models, c)
+		}
+	}
+	if len(t.Models) == 0 {
+		return t, fmt.Errorf("package codename lists no model of table %d", n)
+	}
+	return t, nil
+}
+
+// Fraction returns the nominal fraction of the training set the table's models train on.
+func (t ModelTable) Fraction() float64 { return 1 / float64(t.Divisor) }
+
+// TrainSubset returns the table's training subset of a data set (dataset.Splits.TrainSubset
+// with the table's divisor).
+func (t ModelTable) TrainSubset(spec dataset.Spec) (dataset.Subset, error) {
+	sp, err := spec.Split()
+	if err != nil {
+		return dataset.Subset{}, err
+	}
+	return sp.TrainSubset(t.Divisor)
+}
+
+// LossWeight is the weight a loss prefactor gives to pixels of given target values.
+type LossWeight struct {
+	Prefactor loss.Prefactor // "none", "exp" or "step"
+	Weights   []float64      // one per target value
+}
+
+// LossWeights returns, for every prefactor a model's loss uses (one for a fixed prefactor; exp
+// and step, in this order, for the per-epoch schedules of models R and T), the weight P it
+// gives to a pixel of each target value y (before the model's transform): exp(-(1-t)/w),
+// 1 + a tanh(b t) or 1, with t the transformed target. The weights are computed by the loss's
+// own reference, loss.Config.PixelLoss, as the ratio of a pixel's loss to its unweighted loss.
+func LossWeights(c codename.Config, y []float64) ([]LossWeight, error) {
+	seen := map[loss.Prefactor]bool{}
+	for e := 0; e < max(c.Epochs, 2); e++ {
+		p, err := c.Loss.PrefactorAt(e)
+		if err != nil {
+			return nil, err
+		}
+		seen[p] = true
+	}
+	// An error beyond delta keeps every metric positive, so the ratio is the prefactor.
+	e := 2*max(1, c.Loss.Delta) + 1
+	var out []LossWeight
+	for _, p := range loss.Prefactors {
+		if !seen[p] {
 			continue
 		}
-		row, rowNotes, err := modelRow(c)
+		w := make([]float64, len(y))
+		for i, v := range y {
+			t := v
+			if c.Loss.Transform == loss.TransformSqrt {
+				t = math.Sqrt(math.Abs(v))
+			}
+			weighted, err := c.Loss.PixelLoss(p, v, t+e)
+			if err != nil {
+				return nil, err
+			}
+			plain, err := c.Loss.PixelLoss(loss.PrefactorNone, v, t+e)
+			if err != nil {
+				return nil, err
+			}
+			w[i] = weighted / plain
+		}
+		out = append(out, LossWeight{Prefactor: p, Weights: w})
+	}
+	return out, nil
+}
+
+// modelTable returns Table n (2-8): the models trained with 1/divisor of the training set.
+func modelTable(n int) (figkit.TableResults, error) {
+	mt, err := ModelTableOf(n)
+	if err != nil {
+		return figkit.TableResults{}, err
+	}
+	div := mt.Divisor
+	t := figkit.Table{
+		Title: fmt.Sprintf("Table %d: models trained with %s of the training set (%s configurations at paper scale)",
+			n, percent(1/float64(div)), thousands(320000/div)),
+		Columns: ModelTableColumns(),
+	}
+	var notes []string
+	marks := false
+	for _, c := range mt.Models {
+		row, rowNotes, err := ModelRow(c)
 		if err != nil {
 			return figkit.TableResults{}, err
 		}
@@ -200,9 +300,6 @@ func modelTable(n int) (figkit.TableResults, error) {
 			}
 		}
 		t.Rows = append(t.Rows, row)
-	}
-	if len(t.Rows) == 0 {
-		return figkit.TableResults{}, fmt.Errorf("package codename lists no model of table %d", n)
 	}
 	t.Notes = append(t.Notes, "Generated from the codenames by package codename. w: exp prefactor exp(-(1-y)/w); "+
 		"a, b: step prefactor 1 + a tanh(b y); δ: (inverse) Huber parameter; App trans: sqrt = trained on square roots; "+
