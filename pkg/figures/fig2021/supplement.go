@@ -28,7 +28,7 @@ func init() {
 	}
 }
 
-// SuppResults are the data of one supplementary figure.
+// SuppResults are the data of one supplementary figure (NewSuppResults).
 type SuppResults struct {
 	Protocol Protocol   `json:"protocol"`
 	Model    int        `json:"model"`
@@ -53,10 +53,44 @@ func computeSupp(run *figures.Run, model int) (SuppResults, error) {
 		Points: m.Test.Residual.N}, nil
 }
 
+// SupplementModel returns the model that supplementary figure S<k> shows (k = 1..12; the paper
+// skips models 4 and 7).
+func SupplementModel(k int) (int, error) {
+	if k < 1 || k > len(supplementModels) {
+		return 0, fmt.Errorf("the 2021 supplement has figures S1 to S%d, not S%d", len(supplementModels), k)
+	}
+	return supplementModels[k-1], nil
+}
+
+// NewSuppResults returns the data of the supplementary figure of model number from its
+// predictions on the test examples (MeasureSupplement), as the figure saves them.
+func NewSuppResults(p Protocol, number int, test *Examples, pred []float32) (SuppResults, error) {
+	pm, err := Paper(number)
+	if err != nil {
+		return SuppResults{}, err
+	}
+	supp, err := MeasureSupplement(test.Targets, pred)
+	if err != nil {
+		return SuppResults{}, err
+	}
+	return SuppResults{Protocol: p, Model: number, Loss: pm.Loss, W: pm.W, Supp: supp, Points: int64(len(test.Targets))}, nil
+}
+
 func renderSupp(run *figures.Run, r SuppResults) error {
+	fig, err := SuppFigure(r)
+	if err != nil {
+		return err
+	}
+	fig.Stamp = r.Protocol.Stamp()
+	return saveFigure(run, fig)
+}
+
+// SuppFigure draws a supplementary figure (S1-S12): the PDF of the test points along y = x and,
+// in each of the 20 slices, the PDF of the residual with its Gaussian.
+func SuppFigure(r SuppResults) (*plots.Figure, error) {
 	s := r.Supp
 	if len(s.Slices) != suppSlices || len(s.Hists) != suppSlices || len(s.RotCounts) == 0 {
-		return errIncomplete
+		return nil, errIncomplete
 	}
 	all := &plots.Axes{Title: fmt.Sprintf("all points (%s), along y = x", sciCount(r.Points)), XLabel: "(ŷ + y)/√2", YLabel: "PDF",
 		LogY: true, Grid: true, Legend: plots.LegendNone}
@@ -84,8 +118,7 @@ func renderSupp(run *figures.Run, r SuppResults) error {
 	fig.Title = fmt.Sprintf("Model %d (%s, w = %g), test set: PDF along y = x and PDF of the residual in 20 slices of width 0.05, with the Gaussian of the same mean and std (red)",
 		r.Model, r.Loss, r.W)
 	fig.Width, fig.Height = 22*vg.Inch, 8.4*vg.Inch
-	fig.Stamp = r.Protocol.Stamp()
-	return saveFigure(run, fig)
+	return fig, nil
 }
 
 func summarySupp(r SuppResults) string {
