@@ -28,6 +28,27 @@ type fastNode struct {
 	fx *fusedExpr
 	// uses counts the fusible nodes built on this one.
 	uses int
+	// view describes a heavy Transpose's output as its source read through strides, so that a
+	// matrix product can read the source in place instead (the Transpose step then has no reader
+	// left and is dropped at compilation).
+	view *stridedView
+	// dot records the operands of a DotGeneral's output, so that a transpose of it that exchanges
+	// the two operands' free axes is computed as the product with the operands exchanged.
+	dot *dotArgs
+}
+
+// stridedView is a value held by src in another order: element (i_0, ..., i_r-1) of the view is
+// src's element sum_a i_a*strides[a].
+type stridedView struct {
+	src     *fastNode
+	strides []int
+}
+
+// dotArgs are the arguments of a DotGeneral.
+type dotArgs struct {
+	lhs, rhs                   backends.Op
+	lc, lb, rc, rb             []int // Normalized axes.
+	lhsFree, rhsFree, batchLen int   // Numbers of output axes of each group.
 }
 
 // producer returns the index of the step that computes n, or -1 for a graph parameter.

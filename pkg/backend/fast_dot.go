@@ -166,6 +166,7 @@ func (b *fastBuilder) DotGeneral(lhsOp backends.Op, lhsContracting, lhsBatch []i
 	}
 	lf := otherAxes(ls.Rank(), lc, lb)
 	rf := otherAxes(rs.Rank(), rc, rb)
+	args := &dotArgs{lhs: lhsOp, rhs: rhsOp, lc: lc, lb: lb, rc: rc, rb: rb, lhsFree: len(lf), rhsFree: len(rf), batchLen: len(lb)}
 	var outDims []int
 	for _, a := range lb {
 		outDims = append(outDims, ls.Dimensions[a])
@@ -176,7 +177,21 @@ func (b *fastBuilder) DotGeneral(lhsOp backends.Op, lhsContracting, lhsBatch []i
 	for _, a := range rf {
 		outDims = append(outDims, rs.Dimensions[a])
 	}
+	lhsData, err := b.operandOf(lhs)
+	if err != nil {
+		return nil, err
+	}
+	rhsData, err := b.operandOf(rhs)
+	if err != nil {
+		return nil, err
+	}
 	lst, rst := rowMajorStrides(ls.Dimensions), rowMajorStrides(rs.Dimensions)
+	if viewable(lhs, lhsData) { // Read a transposed operand in place.
+		lhsData, lst = lhsData.view.src, lhsData.view.strides
+	}
+	if viewable(rhs, rhsData) {
+		rhsData, rst = rhsData.view.src, rhsData.view.strides
+	}
 	lBatch, rBatch := newAxesIndex(ls.Dimensions, lst, lb), newAxesIndex(rs.Dimensions, rst, rb)
 	aRows, aCols := newAxesIndex(ls.Dimensions, lst, lf), newAxesIndex(ls.Dimensions, lst, lc)
 	bRows, bCols := newAxesIndex(rs.Dimensions, rst, rc), newAxesIndex(rs.Dimensions, rst, rf)
@@ -205,13 +220,53 @@ func (b *fastBuilder) DotGeneral(lhsOp backends.Op, lhsContracting, lhsBatch []i
 	if m*n == 0 || batch == 0 {
 		return lightDot()
 	}
-	lhsData, err := b.dataOf(lhs)
-	if err != nil {
-		return nil, err
+	out := b.addHeavy("DotGeneral", shapes.Make(dtypes.Float32, outDims...), run, lhsData, rhsData)
+	out.dot = args
+	return out, nil
+}
+
+// operandOf is dataOf for an operand of a matrix product: an operand that is a heavy Transpose's
+// output is returned itself, unmaterialized into a new step, so that the product can read the
+// transpose's source through the view's strides (DotGeneral checks n.view).
+func (b *fastBuilder) operandOf(n *fastNode) (*fastNode, error) {
+	if r := resolve(n); r.view != nil && r.fx == nil {
+		return r, nil
 	}
-	rhsData, err := b.dataOf(rhs)
-	if err != nil {
-		return nil, err
+	return b.dataOf(n)
+}
+
+// viewable reports whether operand n, whose data is held by data, can be read through data's view:
+// data is a transpose's output of n's own dimensions (n itself, or a reshape that changes nothing).
+func viewable(n, data *fastNode) bool {
+	return data.view != nil && slices.Equal(n.shape.Dimensions, data.shape.Dimensions)
+}
+
+// transposedDot returns the transpose of the DotGeneral output x by perm computed as the product
+// with the operands exchanged, when perm exchanges the two operands' free axes and keeps the batch
+// axes first: (A·B)ᵀ = Bᵀ·Aᵀ, with no pass over the result. ok is false otherwise.
+func (b *fastBuilder) transposedDot(x *fastNode, perm []int) (backends.Op, bool, error) {
+	d := x.dot
+	if d == nil {
+		return nil, false, nil
 	}
-	return b.addHeavy("DotGeneral", shapes.Make(dtypes.Float32, outDims...), run, lhsData, rhsData), nil
+	want := make([]int, 0, len(perm))
+	for a := range d.batchLen {
+		want = append(want, a)
+	}
+	for a := range d.rhsFree {
+		want = append(want, d.batchLen+d.lhsFree+a)
+	}
+	for a := range d.lhsFree {
+		want = append(want, d.batchLen+a)
+	}
+	if len(want) != len(perm) || d.lhsFree == 0 || d.rhsFree == 0 {
+		return nil, false, nil
+	}
+	for a := range perm {
+		if perm[a] != want[a] {
+			return nil, false, nil
+		}
+	}
+	op, err := b.DotGeneral(d.rhs, d.rc, d.rb, d.lhs, d.lc, d.lb)
+	return op, err == nil, err
 }

@@ -99,13 +99,17 @@ func (b *fastBuilder) dataOf(n *fastNode) (*fastNode, error) {
 	return n, b.materialize(n)
 }
 
-// resolve follows reshapes (and identities) of materialized values: it returns the node holding the
-// data of n, in the same element order, or n itself.
+// resolve follows chains of reshapes (and identities) down to a materialized value: it returns the
+// node holding the data of n, in the same element order, or n itself.
 func resolve(n *fastNode) *fastNode {
-	for n.fx != nil && (n.fx.op == "Reshape" || n.fx.op == "Identity") && n.fx.args[0].fx == nil {
-		n = n.fx.args[0]
+	m := n
+	for m.fx != nil && (m.fx.op == "Reshape" || m.fx.op == "Identity") {
+		m = m.fx.args[0]
 	}
-	return n
+	if m.fx != nil { // A chain ending in a computed expression: n must be materialized itself.
+		return n
+	}
+	return m
 }
 
 // fusibleValue reports whether n can be an operand of a fused expression: float32, or a boolean that

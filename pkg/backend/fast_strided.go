@@ -482,6 +482,9 @@ func (b *fastBuilder) Transpose(x backends.Op, permutation ...int) (backends.Op,
 	if err != nil || n.shape.DType != dtypes.Float32 || n.shape.Rank() == 0 || out.Size() == 0 {
 		return b.lightTranspose(x, permutation...)
 	}
+	if op, ok, err := b.transposedDot(n, permutation); ok || err != nil {
+		return op, err
+	}
 	r := n.shape.Rank()
 	inSt := rowMajorStrides(n.shape.Dimensions)
 	step := make([]int, r) // Input stride of each output axis.
@@ -494,7 +497,9 @@ func (b *fastBuilder) Transpose(x backends.Op, permutation ...int) (backends.Op,
 		return nil, err
 	}
 	run := func(ins [][]float32, y []float32, threads int) { gatherStrided(y, ins[0], outDims, step, 0, threads) }
-	return b.addHeavy("Transpose", out, run, data), nil
+	y := b.addHeavy("Transpose", out, run, data)
+	y.view = &stridedView{src: data, strides: step}
+	return y, nil
 }
 
 // reversalSource returns the source of a Reverse step when rev (the axes a convolution reads

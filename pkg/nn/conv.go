@@ -227,6 +227,9 @@ func convTranspose2D(x, w *Node, stride, pad int) *Node {
 		return conv2D(x, flip2D(w), 1, PadSymmetric(k-1-pad))
 	}
 	batch, h, wd := x.Shape().Dimensions[0], x.Shape().Dimensions[1], x.Shape().Dimensions[2]
+	if h == 1 && wd == 1 {
+		return convTranspose2DPixel(x, w, pad)
+	}
 	s := stride
 	taps := (k + s - 1) / s
 	if kp := taps * s; kp > k { // Zero taps at the end: w[r + u*s] = 0 for r + u*s >= k.
@@ -236,13 +239,32 @@ func convTranspose2D(x, w *Node, stride, pad int) *Node {
 	// -> [u1, u2, Cin, r1, r2, Cout] -> [taps, taps, Cin, s*s*Cout].
 	w6 := flipAxes(Reshape(w, taps, s, taps, s, cin, cout), 0, 2)
 	wAll := Reshape(TransposeAllDims(w6, 0, 2, 4, 1, 3, 5), taps, taps, cin, s*s*cout)
-	q1, q2 := h-1+taps, wd-1+taps // Phase lengths: q*s + r covers (in-1)*s + k.
+	q1, q2 := h-1+taps, wd-1+taps                                                // Phase lengths: q*s + r covers (in-1)*s + k.
 	y := conv2D(x, wAll, 1, Padding{{taps - 1, taps - 1}, {taps - 1, taps - 1}}) // [B, Q1, Q2, s*s*Cout]
 	y = TransposeAllDims(Reshape(y, batch, q1, q2, s, s, cout), 0, 1, 3, 2, 4, 5)
 	full := Reshape(y, batch, q1*s, q2*s, cout) // [B, Q1, s, Q2, s, Cout] interleaved.
 	outH := ConvTransposeOutputSize(h, k, s, pad)
 	outW := ConvTransposeOutputSize(wd, k, s, pad)
 	return Slice(full, AxisRange(), AxisRange(pad, pad+outH), AxisRange(pad, pad+outW))
+}
+
+// convTranspose2DPixel is convTranspose2D of a 1x1 input (the 2021 NN2's first decoder layer): the
+// stride plays no part, and output pixel (i, j) is x times the kernel tap (i+pad, j+pad), so the
+// layer is a matrix product per tap, [B, Cin] x [Cin, Cout], with the taps as the batch axis of one
+// DotGeneral: the useful multiplications only (the sub-pixel form multiplies the kernel zero-padded
+// and extended to 4x its size, and rearranges it every step), and the kernel, its gradient and the
+// input's gradient all stay in their natural layouts (no pass over the kernel but the products).
+func convTranspose2DPixel(x, w *Node, pad int) *Node {
+	k := w.Shape().Dimensions[0]
+	if pad > 0 {
+		w = Slice(w, AxisRange(pad, k-pad), AxisRange(pad, k-pad))
+		k -= 2 * pad
+	}
+	batch, cin, cout := x.Shape().Dimensions[0], x.Shape().Dimensions[3], w.Shape().Dimensions[3]
+	taps := k * k
+	xb := BroadcastToDims(Reshape(x, 1, batch, cin), taps, batch, cin)
+	y := DotGeneral(xb, []int{2}, []int{0}, Reshape(w, taps, cin, cout), []int{1}, []int{0}) // [taps, B, Cout]
+	return Reshape(TransposeAllDims(y, 1, 0, 2), batch, k, k, cout)
 }
 
 // String describes the layer configuration, e.g. "Conv2D(16, 3x3, stride 1, padding [[1 1] [1 1]])".

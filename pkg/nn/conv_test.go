@@ -238,6 +238,8 @@ func TestConvTranspose2D(t *testing.T) {
 	}{
 		// The 2021 NN2 decoder shapes (channels reduced).
 		{2, 1, 3, 2, 3, 2, 0}, // 1 -> 3
+		{2, 1, 3, 2, 4, 2, 1}, // 1x1 inputs with padding: the kernel cropped.
+		{1, 1, 2, 3, 3, 3, 1},
 		{1, 3, 2, 3, 3, 2, 0}, // 3 -> 7
 		{1, 7, 2, 2, 3, 2, 1}, // 7 -> 13
 		{1, 13, 2, 2, 3, 2, 1},
