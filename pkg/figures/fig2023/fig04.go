@@ -68,8 +68,12 @@ func subsetOf(s dataset.Subset) Fig04Subset {
 	return Fig04Subset{Name: s.Name, Divisor: s.Divisor, Nominal: s.Nominal, Fraction: s.Fraction, Total: s.Total, PerCount: s.PerCount}
 }
 
-// describeDataSet draws the split of spec and checks the properties of Fig. 4.
-func describeDataSet(spec dataset.Spec) (Fig04DataSet, error) {
+// DescribeDataSet draws the split of spec and returns the sizes of its parts and nested
+// subsets, with the properties the paper's Fig. 4 states checked on the actual index lists:
+// every subset contains the smaller ones (Nested), every part and subset has the same number
+// of configurations for every number of sources (Balanced), and the training and test sets
+// share no configuration (Disjoint).
+func DescribeDataSet(spec dataset.Spec) (Fig04DataSet, error) {
 	sp, err := spec.Split()
 	if err != nil {
 		return Fig04DataSet{}, err
@@ -158,7 +162,7 @@ func computeFig04(run *figures.Run) (Fig04Results, error) {
 		if err != nil {
 			return res, err
 		}
-		if *x.out, err = describeDataSet(spec); err != nil {
+		if *x.out, err = DescribeDataSet(spec); err != nil {
 			return res, err
 		}
 		run.Logf("%s: %d configurations, train %d, test %d, nested %v, balanced %v", x.s, x.out.Configurations,

@@ -121,7 +121,7 @@ func TestDataSetSizes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := describeDataSet(spec)
+	d, err := DescribeDataSet(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestDataSetSizes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := describeDataSet(spec)
+		d, err := DescribeDataSet(spec)
 		if err != nil {
 			t.Fatal(err)
 		}
