@@ -39,13 +39,19 @@ func renderFig18(run *figures.Run, f ExperimentFigure) error {
 	if err != nil {
 		return err
 	}
+	return save(run, Fig18Plot(r))
+}
+
+// Fig18Plot draws figure 18 from an evaluation: ground truth (top) and SciNet (bottom) φ and A on
+// the training window.
+func Fig18Plot(r *scinet.ExperimentResult) *plots.Figure {
 	tp, ta, mp, ma := truthModelPanels(r.Training, "A")
 	fig := plots.NewFigure(2, 2, tp, ta, mp, ma)
 	fig.Title = "center_very_broad: ground truth (top) and SciNet (bottom) on the training window, φ left, A right"
 	fig.Letters = true
 	fig.Width, fig.Height = 9.5*vg.Inch, 7*vg.Inch
-	fig.Stamp = sciNetStamp(run.Scale, r.Provenance)
-	return save(run, fig)
+	fig.Stamp = sciNetStamp(r.Provenance.Scale, r.Provenance)
+	return fig
 }
 
 // ampRows are the paper-versus-here rows of the broad real-space experiments.
@@ -65,9 +71,9 @@ func summaryFig18(f ExperimentFigure) string {
 		"\nErrors on fresh samples of the training distribution (γ folded into [0.001, 1]); the maps show mean ± 2σ with γ clipped to that band.\n\n" + LatentTable(r)
 }
 
-// peakProfile returns, for every damping row of an amplitude grid, the largest amplitude over ω
+// PeakProfile returns, for every damping row of an amplitude grid, the largest amplitude over ω
 // (the height of the resonance peak at that damping).
-func peakProfile(g scinet.Grid) []float64 {
+func PeakProfile(g scinet.Grid) []float64 {
 	out := make([]float64, len(g.Y))
 	for iy := range g.Y {
 		m := math.Inf(-1)
@@ -100,7 +106,7 @@ func computeFig19(run *figures.Run) (Fig19Results, error) {
 	}
 	reg := r.Training
 	return Fig19Results{ExperimentFigure: ExperimentFigure{Summary: summarize(r), File: experimentFile(r.Experiment.Name)},
-		PeakGamma: reg.TrueAmp.Y[0], PeakTrue: peakProfile(reg.TrueAmp)[0], PeakModel: peakProfile(reg.ModelAmp)[0]}, nil
+		PeakGamma: reg.TrueAmp.Y[0], PeakTrue: PeakProfile(reg.TrueAmp)[0], PeakModel: PeakProfile(reg.ModelAmp)[0]}, nil
 }
 
 func renderFig19(run *figures.Run, f Fig19Results) error {
@@ -108,20 +114,26 @@ func renderFig19(run *figures.Run, f Fig19Results) error {
 	if err != nil {
 		return err
 	}
+	return save(run, Fig19Plot(r))
+}
+
+// Fig19Plot draws figure 19 from an evaluation: ground truth and SciNet φ and A on the training
+// window, A along ω at the lowest damping, and the height of the resonance peak against γ.
+func Fig19Plot(r *scinet.ExperimentResult) *plots.Figure {
 	reg := r.Training
 	tp, ta, mp, ma := truthModelPanels(reg, "A")
 	slice := &plots.Axes{Title: fmt.Sprintf("A along ω at the lowest damping, γ = %.3g", reg.TrueAmp.Y[0]), XLabel: "ω", YLabel: "A", LogY: true, Grid: true, Legend: plots.LegendTopRight}
 	slice.Line("ground truth", reg.TrueAmp.X, row(reg.TrueAmp, 0)).Color = plots.Blue
 	slice.Line("model", reg.ModelAmp.X, positive(row(reg.ModelAmp, 0))).Color = plots.Vermillion
 	peak := &plots.Axes{Title: "height of the peak, max_{ω} A, against γ", XLabel: "γ", YLabel: "max_{ω} A", LogX: true, LogY: true, Grid: true, Legend: plots.LegendTopRight}
-	peak.Line("ground truth", reg.TrueAmp.Y, peakProfile(reg.TrueAmp)).Color = plots.Blue
-	peak.Line("model", reg.ModelAmp.Y, positive(peakProfile(reg.ModelAmp))).Color = plots.Vermillion
+	peak.Line("ground truth", reg.TrueAmp.Y, PeakProfile(reg.TrueAmp)).Color = plots.Blue
+	peak.Line("model", reg.ModelAmp.Y, positive(PeakProfile(reg.ModelAmp))).Color = plots.Vermillion
 	fig := plots.NewFigure(2, 3, tp, ta, slice, mp, ma, peak)
 	fig.Title = "peak_broad: ground truth (top) and SciNet (bottom) on the training window; right: the resonance peak, truth against model"
 	fig.Letters = true
 	fig.Width, fig.Height = 14*vg.Inch, 7*vg.Inch
-	fig.Stamp = sciNetStamp(run.Scale, r.Provenance)
-	return save(run, fig)
+	fig.Stamp = sciNetStamp(r.Provenance.Scale, r.Provenance)
+	return fig
 }
 
 // positive replaces non-positive values by NaN (they cannot be drawn on a log axis).
@@ -151,6 +163,16 @@ func renderFig20(run *figures.Run, f SummaryFigure) error {
 	if err != nil {
 		return err
 	}
+	fig, err := Fig20Plot(r)
+	if err != nil {
+		return err
+	}
+	return save(run, fig)
+}
+
+// Fig20Plot draws figure 20 from an evaluation: for every latent the histogram of μ (top) and μ
+// over the training window (bottom).
+func Fig20Plot(r *scinet.ExperimentResult) (*plots.Figure, error) {
 	var hists, graphs []plots.Panel
 	for i, l := range r.Latents {
 		lo, hi := muRange(l) // each latent on its own range: their spreads differ widely
@@ -160,7 +182,7 @@ func renderFig20(run *figures.Run, f SummaryFigure) error {
 		}
 		a, err := latentHistogram(l, lo, hi, fmt.Sprintf("latent %d (%s)", l.Index+1, used))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		a.Legend = plots.LegendNone
 		hists = append(hists, a)
@@ -171,8 +193,8 @@ func renderFig20(run *figures.Run, f SummaryFigure) error {
 	fig.Title = "center_very_broad: histogram of μ (top; dashed: N(0, 1)) and μ over the training window (bottom), for every latent"
 	fig.Letters = true
 	fig.Width, fig.Height = vg.Length(len(hists))*3.6*vg.Inch, 6.4*vg.Inch
-	fig.Stamp = sciNetStamp(run.Scale, r.Provenance)
-	return save(run, fig)
+	fig.Stamp = sciNetStamp(r.Provenance.Scale, r.Provenance)
+	return fig, nil
 }
 
 func summaryFig20(f SummaryFigure) string {
@@ -196,6 +218,12 @@ func renderFig21(run *figures.Run, f RegionFigure) error {
 	if err != nil {
 		return err
 	}
+	return save(run, Fig21Plot(r))
+}
+
+// Fig21Plot draws figure 21 from an evaluation: ground truth (top) and SciNet (bottom) φ and A on
+// the extrapolation window, the training window dashed.
+func Fig21Plot(r *scinet.ExperimentResult) *plots.Figure {
 	reg := r.Extrapolation
 	ps := phaseScale()
 	tp, mp := heat(reg.TruePhase, "ground truth φ", ps), heat(reg.ModelPhase, "model φ", ps)
@@ -203,14 +231,14 @@ func renderFig21(run *figures.Run, f RegionFigure) error {
 	lo, hi := span(reg.ModelAmp)
 	ma := heat(reg.ModelAmp, fmt.Sprintf("model A (its own scale: %.3g to %.3g)", lo, hi), plots.ColorScale{Label: "A", Map: plots.Magma})
 	for _, h := range []*plots.Heatmap{tp, ta, mp, ma} {
-		h.Overlay = []*plots.Line{f.Window.windowOverlay()}
+		h.Overlay = []*plots.Line{MeasureRegion(r, false).windowOverlay()}
 	}
 	fig := plots.NewFigure(2, 2, tp, ta, mp, ma)
 	fig.Title = fmt.Sprintf("peak_broad extrapolated to mean ± %gσ: ground truth (top) and SciNet (bottom); dashed: the training window", reg.Sigmas)
 	fig.Letters = true
 	fig.Width, fig.Height = 9.5*vg.Inch, 7*vg.Inch
-	fig.Stamp = sciNetStamp(run.Scale, r.Provenance)
-	return save(run, fig)
+	fig.Stamp = sciNetStamp(r.Provenance.Scale, r.Provenance)
+	return fig
 }
 
 func summaryFig21(f RegionFigure) string {
@@ -227,7 +255,7 @@ func summaryFig21(f RegionFigure) string {
 type Fig22Results struct {
 	ExperimentFigure
 	Window RegionErrors `json:"window"`
-	// Plateau is the relative change of the loss over the last fifth of training (see plateau).
+	// Plateau is the relative change of the loss over the last fifth of training (see Plateau).
 	Plateau float64 `json:"plateau"`
 }
 
@@ -237,7 +265,7 @@ func computeFig22(run *figures.Run) (Fig22Results, error) {
 		return Fig22Results{}, err
 	}
 	return Fig22Results{ExperimentFigure: ExperimentFigure{Summary: summarize(r), File: experimentFile(r.Experiment.Name)},
-		Window: MeasureRegion(r, true), Plateau: plateau(r.Curve.Loss)}, nil
+		Window: MeasureRegion(r, true), Plateau: Plateau(r.Curve.Loss)}, nil
 }
 
 func renderFig22(run *figures.Run, f Fig22Results) error {
@@ -245,6 +273,12 @@ func renderFig22(run *figures.Run, f Fig22Results) error {
 	if err != nil {
 		return err
 	}
+	return save(run, Fig22Plot(r))
+}
+
+// Fig22Plot draws figure 22 from an evaluation: the learning curve and its terms, and the ground
+// truth and SciNet φ on the training window.
+func Fig22Plot(r *scinet.ExperimentResult) *plots.Figure {
 	c := r.Curve
 	steps := make([]float64, len(c.Step))
 	for i, s := range c.Step {
@@ -266,13 +300,13 @@ func renderFig22(run *figures.Run, f Fig22Results) error {
 	fig.Title = "peak_narrow: learning curve, ground truth φ and SciNet's φ on the training window (mean ± 2σ)"
 	fig.Letters = true
 	fig.Width, fig.Height = 14*vg.Inch, 3.9*vg.Inch
-	fig.Stamp = sciNetStamp(run.Scale, r.Provenance)
-	return save(run, fig)
+	fig.Stamp = sciNetStamp(r.Provenance.Scale, r.Provenance)
+	return fig
 }
 
-// plateau returns the relative change of the loss over the last fifth of training: (mean of the last
+// Plateau returns the relative change of the loss over the last fifth of training: (mean of the last
 // tenth − mean of the tenth before the last fifth) / the latter.
-func plateau(c []float64) float64 {
+func Plateau(c []float64) float64 {
 	n := len(c)
 	if n < 10 {
 		return math.NaN()

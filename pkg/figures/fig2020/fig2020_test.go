@@ -122,7 +122,7 @@ func TestFitLatent(t *testing.T) {
 	for k := range s.Mu[0] {
 		s.Mu[0][k] = 2*s.Omega[k] - 0.5*s.Gamma[k] + 3
 	}
-	f := fitLatent(s, 0)
+	f := FitLatent(s, 0)
 	if abs(f.A-2) > 1e-12 || abs(f.B+0.5) > 1e-12 || abs(f.C-3) > 1e-12 || abs(f.R2-1) > 1e-12 {
 		t.Errorf("fit %+v, want a = 2, b = −0.5, c = 3, R² = 1", f)
 	}

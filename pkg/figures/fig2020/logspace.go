@@ -41,13 +41,19 @@ func renderFig23(run *figures.Run, f ExperimentFigure) error {
 	if err != nil {
 		return err
 	}
+	return save(run, Fig23Plot(r))
+}
+
+// Fig23Plot draws figure 23 from an evaluation: ground truth (top) and SciNet (bottom) φ and ln A on
+// the training window.
+func Fig23Plot(r *scinet.ExperimentResult) *plots.Figure {
 	tp, ta, mp, ma := truthModelPanels(r.Training, "ln A")
 	fig := plots.NewFigure(2, 2, tp, ta, mp, ma)
 	fig.Title = "logspace_broad: ground truth (top) and SciNet (bottom) on the training window, φ left, ln A right"
 	fig.Letters = true
 	fig.Width, fig.Height = 9.5*vg.Inch, 7*vg.Inch
-	fig.Stamp = sciNetStamp(run.Scale, r.Provenance)
-	return save(run, fig)
+	fig.Stamp = sciNetStamp(r.Provenance.Scale, r.Provenance)
+	return fig
 }
 
 func summaryFig23(f ExperimentFigure) string {
@@ -87,18 +93,24 @@ func renderFig24(run *figures.Run, f Fig24Results) error {
 	if err != nil {
 		return err
 	}
+	return save(run, Fig24Plot(r))
+}
+
+// Fig24Plot draws figure 24 from an evaluation: the squared error of ln A on the training window and
+// on the extrapolation window (the training window dashed).
+func Fig24Plot(r *scinet.ExperimentResult) *plots.Figure {
 	tr, ex := squaredError(r.Training), squaredError(r.Extrapolation)
 	lo, hi := span(tr, ex)
 	cs := plots.ColorScale{Label: "(ln Â − ln A)^{2}", Log: true, Map: plots.Inferno}.Fixed(math.Max(lo, hi*1e-8), hi)
 	a := heat(tr, "training window, mean ± 2σ", cs)
 	b := heat(ex, fmt.Sprintf("further out, mean ± %gσ", r.Extrapolation.Sigmas), cs)
-	b.Overlay = []*plots.Line{f.Extrapolation.windowOverlay()}
+	b.Overlay = []*plots.Line{MeasureRegion(r, false).windowOverlay()}
 	fig := plots.NewFigure(1, 2, a, b)
 	fig.Title = "logspace_broad: squared error of ln A inside the training window (left) and further out (right)"
 	fig.Letters = true
 	fig.Width, fig.Height = 10*vg.Inch, 3.9*vg.Inch
-	fig.Stamp = sciNetStamp(run.Scale, r.Provenance)
-	return save(run, fig)
+	fig.Stamp = sciNetStamp(r.Provenance.Scale, r.Provenance)
+	return fig
 }
 
 func summaryFig24(f Fig24Results) string {
@@ -165,8 +177,9 @@ type LatentFit struct {
 	R2 float64 `json:"r2"`
 }
 
-// fitLatent fits μ_i linearly in the scatter's inputs.
-func fitLatent(s scinet.Scatter, i int) LatentFit {
+// FitLatent fits the mean of latent i linearly in the scatter's inputs, μ_i ≈ A·u + B·v + C (u, v:
+// ln ω, ln γ in log space), by least squares over the scatter's samples.
+func FitLatent(s scinet.Scatter, i int) LatentFit {
 	u, v, y := s.Omega, s.Gamma, s.Mu[i]
 	n := float64(len(y))
 	var su, sv, sy, suu, svv, suv, suy, svy float64
@@ -220,18 +233,18 @@ func computeFig26(run *figures.Run) (Fig26Results, error) {
 	return Fig26Results{
 		ExperimentFigure: ExperimentFigure{Summary: summarize(r), File: experimentFile(r.Experiment.Name)},
 		NearPeak:         summarize(np),
-		NarrowFit:        fitLatent(r.Scatter, topLatent(r).Index),
-		NearPeakFit:      fitLatent(np.Scatter, topLatent(np).Index),
+		NarrowFit:        FitLatent(r.Scatter, TopLatent(r).Index),
+		NearPeakFit:      FitLatent(np.Scatter, TopLatent(np).Index),
 	}, nil
 }
 
-// topLatent returns the latent of highest SNR.
-func topLatent(r *scinet.ExperimentResult) scinet.LatentStats { return bySNR(r.Latents)[0] }
+// TopLatent returns the latent of highest SNR (the most used one).
+func TopLatent(r *scinet.ExperimentResult) scinet.LatentStats { return bySNR(r.Latents)[0] }
 
 // latentRow returns the three panels of one experiment in fig. 26: the top latent's μ over the
 // training window, and the model's ln A and φ against it.
 func latentRow(r *scinet.ExperimentResult) []plots.Panel {
-	l := topLatent(r)
+	l := TopLatent(r)
 	name := r.Experiment.Name
 	g := heat(r.Training.Mu[l.Index], fmt.Sprintf("%s: μ_{%d}(ln ω, ln γ)", name, l.Index+1), plots.ColorScale{Label: fmt.Sprintf("μ_{%d}", l.Index+1), Map: plots.Magma})
 	a := latentScatter(r.Scatter, l, r.Scatter.ModelAmp, "model ln A", fmt.Sprintf("ln A against μ_{%d}", l.Index+1))
@@ -251,12 +264,19 @@ func renderFig26(run *figures.Run, f Fig26Results) error {
 	if err != nil {
 		return err
 	}
-	fig := plots.NewFigure(2, 3, append(latentRow(narrow), latentRow(np)...)...)
+	return save(run, Fig26Plot(narrow, np))
+}
+
+// Fig26Plot draws figure 26 from the evaluations of logspace_near_peak_narrow (top row) and
+// logspace_near_peak (bottom row): the most used latent's μ over the training window, and the
+// model's ln A and φ against it.
+func Fig26Plot(narrow, nearPeak *scinet.ExperimentResult) *plots.Figure {
+	fig := plots.NewFigure(2, 3, append(latentRow(narrow), latentRow(nearPeak)...)...)
 	fig.Title = "The most used latent: its graph over the training window (left), and the model's ln A (centre) and φ (right) against it"
 	fig.Letters = true
 	fig.Width, fig.Height = 14*vg.Inch, 7.2*vg.Inch
-	fig.Stamp = sciNetStamp(run.Scale, narrow.Provenance)
-	return save(run, fig)
+	fig.Stamp = sciNetStamp(narrow.Provenance.Scale, narrow.Provenance)
+	return fig
 }
 
 func summaryFig26(f Fig26Results) string {
@@ -296,13 +316,20 @@ func computeFig27(run *figures.Run) (Fig27Results, error) {
 	if err != nil {
 		return Fig27Results{}, err
 	}
+	return Fig27Measure(r), nil
+}
+
+// Fig27Measure measures figure 27 on an evaluation: the errors on the training window and the
+// resonance ridge (the largest ln A over ln ω in each row of the grid against ln γ), truth and
+// model, with their least-squares slopes.
+func Fig27Measure(r *scinet.ExperimentResult) Fig27Results {
 	reg := r.Training
 	f := Fig27Results{Summary: summarize(r), Window: MeasureRegion(r, true), LnGamma: reg.TrueAmp.Y,
-		RidgeTrue: peakProfile(reg.TrueAmp), RidgeModel: peakProfile(reg.ModelAmp)}
+		RidgeTrue: PeakProfile(reg.TrueAmp), RidgeModel: PeakProfile(reg.ModelAmp)}
 	round5(f.RidgeTrue)
 	round5(f.RidgeModel)
 	f.SlopeTrue, f.SlopeModel = slope(f.LnGamma, f.RidgeTrue), slope(f.LnGamma, f.RidgeModel)
-	return f, nil
+	return f
 }
 
 // slope returns the least-squares slope of y against x.
@@ -326,17 +353,23 @@ func renderFig27(run *figures.Run, f Fig27Results) error {
 	if err != nil {
 		return err
 	}
+	return save(run, Fig27Plot(r, f))
+}
+
+// Fig27Plot draws figure 27 from an evaluation and its measures (Fig27Measure): ground truth and
+// SciNet ln A on the training window, and the ridge against ln γ.
+func Fig27Plot(r *scinet.ExperimentResult, f Fig27Results) *plots.Figure {
 	reg := r.Training
 	cs := sharedScale("ln A", reg.TrueAmp, reg.ModelAmp)
 	ridge := &plots.Axes{Title: "the ridge: max_{ln ω} ln A against ln γ", XLabel: "ln γ", YLabel: "max_{ln ω} ln A", Grid: true, Legend: plots.LegendTopRight}
 	ridge.Line(fmt.Sprintf("ground truth (slope %.2f)", f.SlopeTrue), f.LnGamma, f.RidgeTrue).Color = plots.Blue
 	ridge.Line(fmt.Sprintf("model (slope %.2f)", f.SlopeModel), f.LnGamma, f.RidgeModel).Color = plots.Vermillion
 	fig := plots.NewFigure(1, 3, heat(reg.TrueAmp, "ground truth ln A", cs), heat(reg.ModelAmp, "model ln A", cs), ridge)
-	fig.Title = "logspace_near_peak_narrow: ln A on the training window; right: the height of the resonance ridge"
+	fig.Title = r.Experiment.Name + ": ln A on the training window; right: the height of the resonance ridge"
 	fig.Letters = true
 	fig.Width, fig.Height = 14*vg.Inch, 3.9*vg.Inch
-	fig.Stamp = sciNetStamp(run.Scale, r.Provenance)
-	return save(run, fig)
+	fig.Stamp = sciNetStamp(r.Provenance.Scale, r.Provenance)
+	return fig
 }
 
 func summaryFig27(f Fig27Results) string {
