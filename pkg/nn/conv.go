@@ -163,13 +163,18 @@ func (c *Conv2DBuilder) validate() error {
 // It works around two limitations of GoMLX v0.25's gradient of a convolution with respect to its input
 // (on every backend): with an even-sized kernel the gradient is shifted by one pixel (the reverse
 // convolution is padded as if the kernel were odd), and a padding larger than kernel-1 on a side makes
-// it panic. An even kernel axis is therefore extended by a trailing zero row/column (and the high padding
-// by one: same output, 1/k more multiplications), and padding beyond kernel-1 is added to x explicitly,
-// with zeros concatenated (differentiable).
+// it panic. At stride 1, an even kernel axis with low padding has its gradient shifted back
+// (shiftEvenAxes); any other even kernel axis is extended by a trailing zero row/column (and the high
+// padding by one: same output, 1/k more multiplications). Padding beyond kernel-1 is added to x
+// explicitly, with zeros concatenated (differentiable).
 func conv2D(x, w *Node, stride int, padding Padding) *Node {
 	pads := [][2]int{padding[0], padding[1]}
+	var shifted [2]bool
+	if stride == 1 {
+		x, shifted = shiftEvenAxes(x, w, pads)
+	}
 	for axis := range 2 {
-		if w.Shape().Dimensions[axis]%2 == 0 {
+		if w.Shape().Dimensions[axis]%2 == 0 && !shifted[axis] {
 			zero := ZerosLike(SliceAxis(w, axis, AxisRange(0, 1)))
 			w = Concatenate([]*Node{w, zero}, axis)
 			pads[axis][1]++
@@ -185,6 +190,42 @@ func conv2D(x, w *Node, stride int, padding Padding) *Node {
 		}
 	}
 	return Convolve(x, w).StridePerAxis(stride, stride).PaddingPerDim(pads).Done()
+}
+
+// shiftEvenAxes handles, for a stride-1 convolution, the even kernel axes that have low padding
+// (the 2x2 sub-kernels of the sub-pixel transposed convolutions, padded 1 on each side) without
+// extending the kernel: GoMLX v0.25 computes the input gradient of an even kernel axis with the
+// reverse convolution's padding one lower at the start and one higher at the end than it should be,
+// so its gradient at input position i is the true gradient at i+1 (and it cannot set up a low padding
+// above k-2 at all). Here the low padding is added to x explicitly (zeros, differentiable), so that
+// the convolution's own low padding is 0, and the gradient reaching the padded x is shifted back by
+// one position along those axes by a custom gradient: the true gradient of the first padded row, the
+// one GoMLX does not compute, belongs to a row of zeros and is not needed. It returns x so padded,
+// with pads updated in place, and which spatial axes it handled (conv2D extends the kernel along the
+// others).
+func shiftEvenAxes(x, w *Node, pads [][2]int) (*Node, [2]bool) {
+	var shifted [2]bool
+	var axes []int
+	for axis := range 2 {
+		k := w.Shape().Dimensions[axis]
+		if k%2 != 0 || pads[axis][0] < 1 || pads[axis][1] > k-1 {
+			continue
+		}
+		x = padZerosAxis(x, 1+axis, pads[axis][0], 0)
+		pads[axis][0] = 0
+		shifted[axis] = true
+		axes = append(axes, 1+axis)
+	}
+	if len(axes) == 0 {
+		return x, shifted
+	}
+	return IdentityWithCustomGradient(x, func(_, v *Node) *Node {
+		for _, axis := range axes {
+			n := v.Shape().Dimensions[axis]
+			v = padZerosAxis(SliceAxis(v, axis, AxisRange(0, n-1)), axis, 1, 0)
+		}
+		return v
+	}), shifted
 }
 
 // flip2D reverses the two spatial axes of a kernel [kh, kw, Cin, Cout] (see flipAxes).

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
@@ -303,5 +304,40 @@ func TestConvErrors(t *testing.T) {
 				t.Fatalf("no error for %s", tc.name)
 			}
 		})
+	}
+}
+
+// TestConvEvenKernelNotExtended checks that the 2x2 sub-kernels of a stride-2 transposed
+// convolution (the 2021 NN2 decoder) are convolved as 2x2, not extended to 3x3 (shiftEvenAxes): on
+// the fast backend every convolution step of the forward pass and both gradients reads a 2x2
+// kernel or produces one. The values are checked by TestConvTranspose2D.
+func TestConvEvenKernelNotExtended(t *testing.T) {
+	fast, err := backend.NewFast("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	xT := tensors.FromFlatDataAndDimensions(randFloats(rng, 2*7*7*4), 2, 7, 7, 4)
+	wT := tensors.FromFlatDataAndDimensions(randFloats(rng, 3*3*4*3), 3, 3, 4, 3)
+	backend.SetFastProfiling(true)
+	defer backend.SetFastProfiling(false)
+	MustExecOnceN(fast, func(x, w *Node) []*Node {
+		y := convTranspose2D(x, w, 2, 1)
+		loss := ReduceAllSum(Mul(y, y))
+		return append([]*Node{y}, Gradient(loss, x, w)...)
+	}, xT, wT)
+	report := backend.FastProfileReport(0)
+	convs := 0
+	for _, line := range strings.Split(report, "\n") {
+		if !strings.Contains(line, "ConvGeneral") {
+			continue
+		}
+		convs++
+		if strings.Contains(line, "[3 3 4 ") || strings.Contains(line, "[3 3 3 ") {
+			t.Errorf("a convolution reads an extended 3x3 kernel: %s", line)
+		}
+	}
+	if convs < 3 {
+		t.Errorf("want the forward convolution and its two gradients, got %d convolution steps:\n%s", convs, report)
 	}
 }
