@@ -190,7 +190,10 @@ func TestModelTables(t *testing.T) {
 }
 
 func TestTable1Shapes(t *testing.T) {
-	r := table1()
+	r, err := table1()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := r.Table.Validate(); err != nil {
 		t.Fatal(err)
 	}
