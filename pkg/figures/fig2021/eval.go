@@ -286,9 +286,10 @@ func MeasureSupplement(target, pred []float32) (Supplement, error) {
 	return s, nil
 }
 
-// hist2D bins (prediction, target) pairs for Fig. 8: x = prediction, y = target, as the
-// authors' plot (and the paper's axes: "Prediction" horizontal, "True" vertical).
-func hist2D(target, pred []float32) (*plots.Hist2D, error) {
+// PredictionHist2D bins the (prediction, target) pairs of every pixel for Fig. 8: x = prediction,
+// y = target, as the authors' plot (and the paper's axes: "Prediction" horizontal, "True"
+// vertical), 150 × 150 bins over [-0.1, 1.1]².
+func PredictionHist2D(target, pred []float32) (*plots.Hist2D, error) {
 	h, err := plots.NewHist2D(hist2DBins, hist2DBins, pdfLo, pdfHi, pdfLo, pdfHi)
 	if err != nil {
 		return nil, err

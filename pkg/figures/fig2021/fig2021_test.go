@@ -253,7 +253,7 @@ func TestMetricsOfSplit(t *testing.T) {
 	if math.Abs(p.LowTarget-0.1) > 1e-3 || p.LowL1 > 0.3 {
 		t.Errorf("PDF: low target %g (want 0.1), L1 %g", p.LowTarget, p.LowL1)
 	}
-	h, err := hist2D(target, pred)
+	h, err := PredictionHist2D(target, pred)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,9 @@ import (
 	"github.com/surrogo/surrogo/pkg/figures"
 	"github.com/surrogo/surrogo/pkg/figures/internal/figkit"
 	"github.com/surrogo/surrogo/pkg/npy"
+	"github.com/surrogo/surrogo/pkg/plots"
 	"github.com/surrogo/surrogo/pkg/surrogate"
+	"github.com/surrogo/surrogo/pkg/training"
 )
 
 // Table 2 of the 2021 paper, and the hub of every figure of the trained models (Figs. 4-11,
@@ -139,24 +141,22 @@ func computeTable2(run *figures.Run) (Table2Results, error) {
 		if err != nil {
 			return res, err
 		}
-		mr := ModelResult{Paper: pm, Training: Record(h)}
 		m, err := surrogate.Load(dir, b)
 		if err != nil {
 			return res, err
 		}
-		for _, d := range []*Examples{test, train} {
-			pred, err := Predict(m, d)
-			if err != nil {
-				m.Close()
-				return res, err
-			}
-			if err := measureInto(run, &res, &mr, d, d == test, pred); err != nil {
-				m.Close()
-				return res, fmt.Errorf("model %d, %s: %w", pm.Number, d.Name, err)
-			}
-		}
+		testPred, trainPred, err := PredictBoth(m, test, train)
 		m.Close()
-		mr.Mean, mr.P99, mr.Max = mr.Test.Residual.Mean, mr.Test.Residual.P99.Estimate, mr.Test.Residual.Max
+		if err != nil {
+			return res, err
+		}
+		mr, err := NewModelResult(pm.Number, h, test, train, testPred, trainPred)
+		if err != nil {
+			return res, err
+		}
+		if err := saveModelFiles(run, &res, pm.Number, testPred, trainPred, test, train); err != nil {
+			return res, fmt.Errorf("model %d: %w", pm.Number, err)
+		}
 		run.Logf("model %2d: test residual mean %.3g, 99P %.3g, max %.3g (paper %.3g, %.3g, %.3g); train mean %.3g",
 			pm.Number, mr.Mean, mr.P99, mr.Max, pm.Mean, pm.P99, pm.Max, float64(mr.Train.Residual.Mean))
 		res.Models = append(res.Models, mr)
@@ -164,43 +164,69 @@ func computeTable2(run *figures.Run) (Table2Results, error) {
 	return res, nil
 }
 
-// measureInto adds the metrics of a model's predictions on the test or training examples d to
-// its result mr, and saves the files the figures draw (sample fields, 2-D histograms).
-func measureInto(run *figures.Run, res *Table2Results, mr *ModelResult, d *Examples, isTest bool, pred []float32) error {
-	p, number := res.Protocol, mr.Paper.Number
-	nn := p.N * p.N
-	split := trainSplitName
-	if isTest {
-		split = "test"
+// PredictBoth returns the predictions of a trained model on the test and the training examples.
+func PredictBoth(m *surrogate.Model, test, train *Examples) (testPred, trainPred []float32, err error) {
+	if testPred, err = Predict(m, test); err != nil {
+		return nil, nil, err
 	}
-	m, err := Measure(split, d.Len(), d.Targets, pred)
+	if trainPred, err = Predict(m, train); err != nil {
+		return nil, nil, err
+	}
+	return testPred, trainPred, nil
+}
+
+// NewModelResult measures model number (1-14) of Table 2 from its training history and its
+// predictions on the test and training examples: the residual statistics and slices of both
+// sets (Measure), the test-set field densities of Fig. 11 (MeasurePDF) and the data of its
+// supplementary figure (MeasureSupplement), next to the paper's row. It is the hub's row of
+// each model.
+func NewModelResult(number int, h *training.History, test, train *Examples, testPred, trainPred []float32) (ModelResult, error) {
+	pm, err := Paper(number)
 	if err != nil {
-		return err
+		return ModelResult{}, err
 	}
-	if isTest {
-		mr.Test = m
-		if mr.PDF, err = MeasurePDF(d.Targets, pred); err != nil {
+	mr := ModelResult{Paper: pm, Training: Record(h)}
+	if mr.Test, err = Measure("test", test.Len(), test.Targets, testPred); err != nil {
+		return mr, fmt.Errorf("model %d, test: %w", number, err)
+	}
+	if mr.Train, err = Measure(trainSplitName, train.Len(), train.Targets, trainPred); err != nil {
+		return mr, fmt.Errorf("model %d, %s: %w", number, train.Name, err)
+	}
+	if mr.PDF, err = MeasurePDF(test.Targets, testPred); err != nil {
+		return mr, err
+	}
+	if mr.Supp, err = MeasureSupplement(test.Targets, testPred); err != nil {
+		return mr, err
+	}
+	mr.Mean, mr.P99, mr.Max = mr.Test.Residual.Mean, mr.Test.Residual.P99.Estimate, mr.Test.Residual.Max
+	return mr, nil
+}
+
+// saveModelFiles saves the files of a model that the figures draw: its predictions on the
+// sample configurations (sampleModels) and its 2-D histograms of prediction vs truth on the
+// test and training sets (hist2DModels).
+func saveModelFiles(run *figures.Run, res *Table2Results, number int, testPred, trainPred []float32, test, train *Examples) error {
+	p := res.Protocol
+	nn := p.N * p.N
+	if contains(sampleModels, number) {
+		f := SampleFile{Model: number, File: fmt.Sprintf("sample-predictions-model%02d.npy", number)}
+		if err := writeFloat16(run.Path(f.File), testPred[:p.Samples*nn], p.Samples, p.N); err != nil {
 			return err
 		}
-		if mr.Supp, err = MeasureSupplement(d.Targets, pred); err != nil {
-			return err
-		}
-		if contains(sampleModels, number) {
-			f := SampleFile{Model: number, File: fmt.Sprintf("sample-predictions-model%02d.npy", number)}
-			if err := writeFloat16(run.Path(f.File), pred[:p.Samples*nn], p.Samples, p.N); err != nil {
-				return err
-			}
-			res.SamplePredictions = append(res.SamplePredictions, f)
-		}
-	} else {
-		mr.Train = m
+		res.SamplePredictions = append(res.SamplePredictions, f)
 	}
-	if contains(hist2DModels, number) {
-		h, err := hist2D(d.Targets, pred)
+	if !contains(hist2DModels, number) {
+		return nil
+	}
+	for _, split := range []struct {
+		name         string
+		target, pred []float32
+	}{{"test", test.Targets, testPred}, {trainSplitName, train.Targets, trainPred}} {
+		h, err := PredictionHist2D(split.target, split.pred)
 		if err != nil {
 			return err
 		}
-		f := Hist2DFile{Model: number, Split: split, File: fmt.Sprintf("hist2d-model%02d-%s.npy", number, split),
+		f := Hist2DFile{Model: number, Split: split.name, File: fmt.Sprintf("hist2d-model%02d-%s.npy", number, split.name),
 			NX: h.NX, NY: h.NY, Lo: h.XMin, Hi: h.XMax, Points: h.Total(), Outside: h.Outside}
 		if err := npy.WriteFile(run.Path(f.File), []int{h.NY, h.NX}, h.Counts); err != nil {
 			return err
@@ -278,11 +304,7 @@ func sciIn(v, unit float64) string {
 }
 
 func renderTable2(run *figures.Run, r Table2Results) error {
-	t, err := table2Table(r)
-	if err != nil {
-		return err
-	}
-	fig, err := t.Figure(r.Protocol.Stamp())
+	fig, err := Table2Figure(r)
 	if err != nil {
 		return err
 	}
@@ -292,6 +314,17 @@ func renderTable2(run *figures.Run, r Table2Results) error {
 		}
 	}
 	return nil
+}
+
+// Table2Figure typesets Table 2 (the paper's hyperparameters and residuals next to ours, the
+// training-set mean residual, the kept epoch and the roll-backs of each model) as a figure,
+// stamped with the protocol's scale.
+func Table2Figure(r Table2Results) (*plots.Figure, error) {
+	t, err := table2Table(r)
+	if err != nil {
+		return nil, err
+	}
+	return t.Figure(r.Protocol.Stamp())
 }
 
 // table2Table typesets Table 2 with the paper's residuals next to ours.
@@ -348,7 +381,7 @@ func summaryTable2(r Table2Results) string {
 	for _, n := range t.Notes {
 		b.WriteString(n + "\n\n")
 	}
-	b.WriteString(conclusions(r))
+	b.WriteString(ConclusionsMarkdown(r))
 	return b.String()
 }
 
@@ -378,8 +411,10 @@ type WPair struct {
 // wPairs are the models of Table 2 that differ only in w.
 var wPairs = [][2]int{{9, 11}, {8, 10}, {1, 2}, {14, 12}}
 
-// testConclusions computes the quantities of the paper's conclusions.
-func testConclusions(r Table2Results) Conclusions {
+// CheckConclusions computes the quantities of the paper's conclusions about Table 2 and Figs.
+// 8-11 from the results of the 14 models (the protocol and the models; the hub's files are not
+// needed).
+func CheckConclusions(r Table2Results) Conclusions {
 	var c Conclusions
 	var others, r1, r2 []float64
 	var nn1 []float64
@@ -421,9 +456,11 @@ func testConclusions(r Table2Results) Conclusions {
 // overfit (the train/test gap is then too small to compare).
 const overfitGap = 1.05
 
-// conclusions says which of the paper's conclusions hold at this scale.
-func conclusions(r Table2Results) string {
-	c := testConclusions(r)
+// ConclusionsMarkdown says, in Markdown, which of the paper's conclusions hold on the results
+// (CheckConclusions) and why: NN1-only models about 10× worse, 99P ≈ 10 × mean ≈ max/10, MAE
+// predicting the low-field density and MSE not, the exponential weight reducing the train/test gap.
+func ConclusionsMarkdown(r Table2Results) string {
+	c := CheckConclusions(r)
 	verdict := func(holds, fails bool) string {
 		switch {
 		case holds:
