@@ -355,7 +355,7 @@ func TestSpeedupCases(t *testing.T) {
 			{Network: "trained", N: 32, Width: 4, Trained: true, Batch: 64, PerSolution: 4e-3},
 			{Network: "paper-size", N: 100, Width: models.PaperWidth, Batch: 8, PerSolution: 0.5},
 		}}
-	cases := speedupCases(r)
+	cases := SpeedupCases(r)
 	// The paper, the trained network at its largest batch, the paper-size network twice, the GPU case.
 	if len(cases) != 5 {
 		t.Fatalf("%d cases: %+v", len(cases), cases)

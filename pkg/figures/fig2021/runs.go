@@ -49,7 +49,7 @@ func openData(run *figures.Run, spec dataset.Spec) (*datastore.Store, Generation
 	}
 	gen.Solved, gen.Seconds = res.Solved, res.Elapsed.Seconds()
 	dir := st.Dir()
-	gen.Recorded, gen.Workers = recordedGeneration(dir)
+	gen.Recorded, gen.Workers = RecordedGeneration(dir)
 	return st, gen, nil
 }
 
@@ -171,9 +171,10 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 // errIncomplete is returned by renderers given results without the parts they draw.
 var errIncomplete = errors.New("results are incomplete")
 
-// recordedGeneration sums the generation times of the sessions in a cache's provenance.jsonl
-// that solved targets, and returns the largest worker count among them (0, 0 when none).
-func recordedGeneration(dir string) (seconds float64, workers int) {
+// RecordedGeneration returns how long the data-set cache in dir took to generate: the sum of the
+// generation times of the sessions in its provenance.jsonl that solved targets, and the largest
+// worker count among them (0, 0 when none). It is the paper's M·δ as this machine spent it.
+func RecordedGeneration(dir string) (seconds float64, workers int) {
 	data, err := os.ReadFile(filepath.Join(dir, datastore.ProvenanceFile))
 	if err != nil {
 		return 0, 0

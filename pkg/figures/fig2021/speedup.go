@@ -19,6 +19,7 @@ import (
 	"github.com/surrogo/surrogo/pkg/models"
 	"github.com/surrogo/surrogo/pkg/plots"
 	"github.com/surrogo/surrogo/pkg/scale"
+	"github.com/surrogo/surrogo/pkg/surrogate"
 	"github.com/surrogo/surrogo/pkg/training"
 	"github.com/surrogo/surrogo/solver"
 )
@@ -111,16 +112,28 @@ type NMinCase struct {
 // surrogate is not faster.
 func nMin(m int, e, delta, eps float64) float64 { return metrics.BreakEven(float64(m), e, delta, eps) }
 
-// speedupSizes returns the number of timed solves, the inference repetitions, the batch sizes
-// (the trained network and the scale-width architecture at 1 and large, the paper-size network
-// at 1 and paperBatch: its batch of 64 would take minutes on 2 cores) and the lattice of the
-// architecture measurements (100, the paper's, except at the smoke scale, which only exercises
-// the code).
-func speedupSizes(s scale.Scale) (solves, repsSmall, repsPaper, large, paperBatch, lattice int) {
+// SpeedupSizes are the sizes of the speed-up measurements at one scale.
+type SpeedupSizes struct {
+	// Solves is the number of timed solves per lattice.
+	Solves int
+	// Reps is the number of timed inference calls of the trained network and of the scale-width
+	// architecture, PaperReps those of the paper-size network.
+	Reps, PaperReps int
+	// Large is the large batch of the trained network and of the scale-width architecture (both
+	// are also timed at batch 1); PaperBatch that of the paper-size network (0: batch 1 only; its
+	// batch of 64 would take minutes on 2 cores).
+	Large, PaperBatch int
+	// Lattice is the lattice of the architecture measurements (100, the paper's, except at the
+	// smoke scale, which only exercises the code).
+	Lattice int
+}
+
+// NewSpeedupSizes returns the sizes of the speed-up measurements at scale s.
+func NewSpeedupSizes(s scale.Scale) SpeedupSizes {
 	if s == scale.Smoke {
-		return 20, 2, 1, 16, 0, 32
+		return SpeedupSizes{Solves: 20, Reps: 2, PaperReps: 1, Large: 16, PaperBatch: 0, Lattice: 32}
 	}
-	return 200, 10, 2, 64, 8, 100
+	return SpeedupSizes{Solves: 200, Reps: 10, PaperReps: 2, Large: 64, PaperBatch: 8, Lattice: 100}
 }
 
 func computeSpeedup(run *figures.Run) (SpeedupResults, error) {
@@ -131,7 +144,7 @@ func computeSpeedup(run *figures.Run) (SpeedupResults, error) {
 	}
 	p := hub.Protocol
 	res.Protocol = p
-	solves, repsSmall, repsPaper, large, paperBatch, lattice := speedupSizes(run.Scale)
+	sz := NewSpeedupSizes(run.Scale)
 	// delta at 100 × 100 on the paper's configurations, and at the models' lattice.
 	paperSpec, err := dataset.New(dataset.Recipe2021, dataset.ScalePaper, run.Seed)
 	if err != nil {
@@ -146,7 +159,7 @@ func computeSpeedup(run *figures.Run) (SpeedupResults, error) {
 		lattices = append(lattices, s)
 	}
 	for _, s := range lattices {
-		d, err := measureDelta(s, solves)
+		d, err := MeasureDelta(s, sz.Solves)
 		if err != nil {
 			return res, err
 		}
@@ -171,32 +184,32 @@ func computeSpeedup(run *figures.Run) (SpeedupResults, error) {
 	if err != nil {
 		return res, err
 	}
-	for _, batch := range []int{1, large} {
-		e, err := measureTrained(dir, b, store, batch, repsSmall)
+	data, err := surrogate.OpenData(store.Dir())
+	if err != nil {
+		return res, err
+	}
+	test, err := LoadExamples(data, p.Test)
+	if err != nil {
+		return res, err
+	}
+	m, err := surrogate.Load(dir, b)
+	if err != nil {
+		return res, err
+	}
+	for _, batch := range []int{1, sz.Large} {
+		e, err := MeasureTrained(m, test, batch, sz.Reps)
 		if err != nil {
+			m.Close()
 			return res, err
 		}
 		res.Epsilon = append(res.Epsilon, e)
 	}
-	for _, w := range []int{p.Width, models.PaperWidth} {
-		batches, reps := []int{1, large}, repsSmall
-		if w == models.PaperWidth {
-			batches, reps = []int{1}, repsPaper
-			if paperBatch > 1 {
-				batches = append(batches, paperBatch)
-			}
-		}
-		for _, batch := range batches {
-			e, err := measureFresh(b, lattice, w, batch, reps)
-			if err != nil {
-				return res, err
-			}
-			res.Epsilon = append(res.Epsilon, e)
-		}
-		if w == p.Width && p.Width == models.PaperWidth {
-			break
-		}
+	m.Close()
+	arch, err := MeasureArchitectures(b, p.Width, sz)
+	if err != nil {
+		return res, err
 	}
+	res.Epsilon = append(res.Epsilon, arch...)
 	for _, e := range res.Epsilon {
 		run.Logf("epsilon %s, batch %d: %.3g ms per solution", e.Network, e.Batch, e.PerSolution*1e3)
 	}
@@ -215,12 +228,42 @@ func computeSpeedup(run *figures.Run) (SpeedupResults, error) {
 	res.EMean = mean(es)
 	dModels := res.Delta[len(res.Delta)-1]
 	res.MDelta = float64(res.M) * dModels.Mean
-	res.Cases = speedupCases(res)
+	res.Cases = SpeedupCases(res)
 	return res, nil
 }
 
-// speedupCases applies Eq. (4) to the paper's numbers and to ours.
-func speedupCases(r SpeedupResults) []NMinCase {
+// MeasureArchitectures times the inference of model 9's architecture with fresh weights on the
+// lattice sz.Lattice (MeasureFresh): at the scale's width at batch 1 and sz.Large, and at the
+// paper's width (64) at batch 1 and sz.PaperBatch.
+func MeasureArchitectures(b backends.Backend, width int, sz SpeedupSizes) ([]EpsilonRow, error) {
+	var rows []EpsilonRow
+	for _, w := range []int{width, models.PaperWidth} {
+		batches, reps := []int{1, sz.Large}, sz.Reps
+		if w == models.PaperWidth {
+			batches, reps = []int{1}, sz.PaperReps
+			if sz.PaperBatch > 1 {
+				batches = append(batches, sz.PaperBatch)
+			}
+		}
+		for _, batch := range batches {
+			e, err := MeasureFresh(b, sz.Lattice, w, batch, reps)
+			if err != nil {
+				return rows, err
+			}
+			rows = append(rows, e)
+		}
+		if w == width && width == models.PaperWidth {
+			break
+		}
+	}
+	return rows, nil
+}
+
+// SpeedupCases applies Eq. (4) to the paper's numbers and to the measured ones of r (its Delta,
+// Epsilon, M and E): the paper's case, each network at its largest batch against the solver at
+// its lattice, the paper's M and E with the paper-size network on this CPU, and the paper's GPU
+// surrogate against this solver at 100 × 100.
+func SpeedupCases(r SpeedupResults) []NMinCase {
 	mk := func(name string, delta, eps float64, m int, e float64) NMinCase {
 		return NMinCase{Name: name, Delta: delta, Epsilon: eps, M: m, E: e, Ratio: delta / eps,
 			NMin: jf(nMin(m, e, delta, eps)), NMinApprox: float64(m) + e/delta}
@@ -258,8 +301,9 @@ func speedupCases(r SpeedupResults) []NMinCase {
 	return cases
 }
 
-// measureDelta times solves of the first configurations of spec with one core.
-func measureDelta(spec dataset.Spec, solves int) (DeltaRow, error) {
+// MeasureDelta times solves of the first configurations of spec with one core (three untimed
+// warm-up solves first): the paper's δ on spec's lattice.
+func MeasureDelta(spec dataset.Spec, solves int) (DeltaRow, error) {
 	row := DeltaRow{N: spec.N, Solves: solves, Tol: datastore.DefaultTol}
 	s, err := solver.NewSolver(spec.N, spec.D, spec.Gamma, solver.Options{Tol: datastore.DefaultTol, Workers: 1})
 	if err != nil {
@@ -293,36 +337,33 @@ func measureDelta(spec dataset.Spec, solves int) (DeltaRow, error) {
 	return row, nil
 }
 
-// measureTrained times the trained model in dir on batches of test inputs.
-func measureTrained(dir string, b backends.Backend, store *datastore.Store, batch, reps int) (EpsilonRow, error) {
-	pred, err := training.LoadPredictor(dir, "best", b, nil)
-	if err != nil {
-		return EpsilonRow{}, err
-	}
-	defer pred.Close()
-	cfg := pred.Config()
+// MeasureTrained times the inference of a trained model on batches of batch examples of ex (the
+// first ones, repeated if there are fewer), reps calls after an untimed one that compiles: the
+// paper's ε of the trained network on this machine. The batch must not exceed the run's
+// evaluation batch.
+func MeasureTrained(m *surrogate.Model, ex *Examples, batch, reps int) (EpsilonRow, error) {
+	cfg := m.Config
 	if batch > cfg.EvalBatchSize {
 		return EpsilonRow{}, fmt.Errorf("batch %d exceeds the run's evaluation batch %d", batch, cfg.EvalBatchSize)
 	}
-	n := cfg.Model.Size
-	idx := make([]int, batch)
-	for i := range idx {
-		idx[i] = i % store.Len()
+	if ex.Len() == 0 || ex.N != cfg.Model.Size {
+		return EpsilonRow{}, fmt.Errorf("%d examples of %d × %d for a model of %d × %d", ex.Len(), ex.N, ex.N, cfg.Model.Size, cfg.Model.Size)
 	}
-	inputs, targets := make([]float32, batch*n*n), make([]float32, batch*n*n)
-	if err := store.Fill(idx, inputs, targets, make([]int32, batch)); err != nil {
-		return EpsilonRow{}, err
+	n := cfg.Model.Size
+	inputs := make([]float32, 0, batch*n*n)
+	for i := range batch {
+		inputs = append(inputs, ex.Image(ex.Inputs, i%ex.Len())...)
 	}
 	a, err := models.Analyze(cfg.Model)
 	if err != nil {
 		return EpsilonRow{}, err
 	}
-	if _, err := pred.Predict(inputs, batch); err != nil { // compiles
+	if _, err := m.Predict(inputs); err != nil { // compiles
 		return EpsilonRow{}, err
 	}
 	start := time.Now()
 	for range reps {
-		if _, err := pred.Predict(inputs, batch); err != nil {
+		if _, err := m.Predict(inputs); err != nil {
 			return EpsilonRow{}, err
 		}
 	}
@@ -330,9 +371,9 @@ func measureTrained(dir string, b backends.Backend, store *datastore.Store, batc
 		GFLOP: float64(a.FLOPs) / 1e9, Batch: batch, Calls: reps, PerSolution: time.Since(start).Seconds() / float64(reps*batch)}, nil
 }
 
-// measureFresh times the inference of model 9's architecture at lattice n and width w with
+// MeasureFresh times the inference of model 9's architecture at lattice n and width w with
 // freshly initialized weights (the cost does not depend on their values).
-func measureFresh(b backends.Backend, n, w, batch, reps int) (EpsilonRow, error) {
+func MeasureFresh(b backends.Backend, n, w, batch, reps int) (EpsilonRow, error) {
 	c, err := models.Model2021(9, n)
 	if err != nil {
 		return EpsilonRow{}, err
@@ -382,8 +423,19 @@ func measureFresh(b backends.Backend, n, w, batch, reps int) (EpsilonRow, error)
 }
 
 func renderSpeedup(run *figures.Run, r SpeedupResults) error {
+	fig, err := SpeedupFigure(r)
+	if err != nil {
+		return err
+	}
+	return saveFigure(run, fig)
+}
+
+// SpeedupFigure draws the speed-up analysis: (a) the time per solution of the solvers and the
+// networks, (b) the total time of direct solves and of the surrogate (M·δ + E + N·ε) against the
+// number of uses N, which cross at N_min (Eq. 4).
+func SpeedupFigure(r SpeedupResults) (*plots.Figure, error) {
 	if len(r.Delta) == 0 || len(r.Epsilon) == 0 || len(r.Cases) == 0 {
-		return errIncomplete
+		return nil, errIncomplete
 	}
 	// (a) time per solution: the solvers and the networks, log scale.
 	bars := &plots.BarChart{Title: "(a) time per solution (CPU unless noted; b = batch)", YLabel: "seconds per solution", LogY: true, Grid: true,
@@ -451,7 +503,7 @@ func renderSpeedup(run *figures.Run, r SpeedupResults) error {
 	fig.Title = "Speed-up analysis (section 4): direct solves vs surrogate, and when the surrogate pays off"
 	fig.Width, fig.Height = 14*vg.Inch, 6*vg.Inch
 	fig.Stamp = r.Protocol.Stamp()
-	return saveFigure(run, fig)
+	return fig, nil
 }
 
 func summarySpeedup(r SpeedupResults) string {
