@@ -2,7 +2,12 @@ package notebooks_test
 
 // experiment2020 lists the 2020 figure notebooks converted to the experiment form (see experimentNotebooks).
 var experiment2020 = map[string]bool{
+	"2020-fig01": true,
+	"2020-fig02": true,
+	"2020-fig03": true,
+	"2020-fig04": true,
 	"2020-fig05": true,
+	"2020-fig06": true,
 	"2020-fig07": true,
 	"2020-fig08": true,
 	"2020-fig09": true,

@@ -34,14 +34,23 @@ type Fig01Results struct {
 	Figure *scinet.ArcsinFigure `json:"figure"`
 }
 
-// Degrees of the polynomials of fig. 1 (the paper does not give them).
+// Degrees of the polynomials of fig. 1 (the paper does not give them): Taylor polynomials at 0
+// and least-squares fits on [−1, 1].
 var (
-	fig01Taylor = []int{1, 3, 7, 25}
-	fig01LSQ    = []int{3, 7, 25}
+	Fig01Taylor = []int{1, 3, 7, 25}
+	Fig01LSQ    = []int{3, 7, 25}
 )
 
-func computeFig01(*figures.Run) (Fig01Results, error) {
-	f, err := scinet.ArcsinApproximations(201, fig01Taylor, fig01LSQ)
+// Fig01Points is the number of points of figure 1's curves on [−1, 1].
+const Fig01Points = 201
+
+func computeFig01(*figures.Run) (Fig01Results, error) { return Fig01() }
+
+// Fig01 computes figure 1: arcsin and its polynomial approximations of degrees Fig01Taylor and
+// Fig01LSQ on Fig01Points points (scinet.ArcsinApproximations), rounded to 10 significant digits
+// as saved.
+func Fig01() (Fig01Results, error) {
+	f, err := scinet.ArcsinApproximations(Fig01Points, Fig01Taylor, Fig01LSQ)
 	if err != nil {
 		return Fig01Results{}, err
 	}
@@ -55,6 +64,14 @@ func computeFig01(*figures.Run) (Fig01Results, error) {
 }
 
 func renderFig01(run *figures.Run, r Fig01Results) error {
+	fig := Fig01Plot(r)
+	fig.Stamp = figkit.Stamp(run.Scale, "", true)
+	return save(run, fig)
+}
+
+// Fig01Plot draws figure 1: arcsin with its Taylor polynomials (a), its least-squares fits (b), and
+// the absolute errors of all (c).
+func Fig01Plot(r Fig01Results) *plots.Figure {
 	f := r.Figure
 	taylorColors := []color.Color{plots.Blue, plots.Vermillion, plots.Green, plots.Purple}
 	lsqColors := []color.Color{plots.Orange, plots.SkyBlue, plots.Gray}
@@ -84,8 +101,7 @@ func renderFig01(run *figures.Run, r Fig01Results) error {
 	fig.Title = "arcsin and polynomial approximations: they break away near x = ±1, where arcsin's slope diverges"
 	fig.Letters = true
 	fig.Width, fig.Height = 15*vg.Inch, 4*vg.Inch
-	fig.Stamp = figkit.Stamp(run.Scale, "", true)
-	return save(run, fig)
+	return fig
 }
 
 // absErr returns |a − b| elementwise (0 becomes NaN, not drawable on a log axis).
@@ -119,12 +135,23 @@ type Fig02Results struct {
 	Curves []scinet.Curve `json:"curves"`
 }
 
-func computeFig02(*figures.Run) (Fig02Results, error) {
+func computeFig02(*figures.Run) (Fig02Results, error) { return Fig02() }
+
+// Fig02 computes figure 2: the sigmoid, ReLU and ELU on [−4, 4] at 401 points
+// (scinet.ActivationCurves).
+func Fig02() (Fig02Results, error) {
 	c, err := scinet.ActivationCurves(-4, 4, 401)
 	return Fig02Results{Curves: c}, err
 }
 
 func renderFig02(run *figures.Run, r Fig02Results) error {
+	fig := Fig02Plot(r)
+	fig.Stamp = figkit.Stamp(run.Scale, "", true)
+	return save(run, fig)
+}
+
+// Fig02Plot draws figure 2: one panel per nonlinearity.
+func Fig02Plot(r Fig02Results) *plots.Figure {
 	names := map[string]string{"sigmoid": "sigmoid(x) = 1 / (1 + e^{−x})", "relu": "ReLU(x) = max(x, 0)", "elu": "ELU(x) = x for x > 0, e^{x} − 1 otherwise"}
 	colors := []color.Color{plots.Blue, plots.Vermillion, plots.Green}
 	var panels []plots.Panel
@@ -138,8 +165,7 @@ func renderFig02(run *figures.Run, r Fig02Results) error {
 	fig.Title = "Three nonlinearities: sigmoid, ReLU and ELU (note the different y scales)"
 	fig.Letters = true
 	fig.Width, fig.Height = 12*vg.Inch, 3.4*vg.Inch
-	fig.Stamp = figkit.Stamp(run.Scale, "", true)
-	return save(run, fig)
+	return fig
 }
 
 func summaryFig02(r Fig02Results) string {

@@ -38,7 +38,11 @@ type DiagramResults struct {
 	SciNetParameters int                `json:"scinet_parameters"`
 }
 
-func computeDiagram(*figures.Run) (DiagramResults, error) {
+func computeDiagram(*figures.Run) (DiagramResults, error) { return Architectures() }
+
+// Architectures returns the nets the diagrams draw: the 1-8-1 toy net and the review's SciNet
+// (scinet.PaperModel), with their parameter counts.
+func Architectures() (DiagramResults, error) {
 	toy := nn.MLPSpec{Inputs: 1, Hidden: []int{8}, Outputs: 1, Activation: nn.ReLU}
 	m := scinet.PaperModel()
 	if err := m.Validate(); err != nil {
@@ -48,6 +52,17 @@ func computeDiagram(*figures.Run) (DiagramResults, error) {
 }
 
 func renderDiagram(run *figures.Run, id string, r DiagramResults) error {
+	fig, err := DiagramPlot(id, r)
+	if err != nil {
+		return err
+	}
+	fig.Stamp = figkit.Stamp(run.Scale, "", true)
+	return save(run, fig)
+}
+
+// DiagramPlot draws the diagram of figure id ("2020-fig03": the feedforward nets, "2020-fig04":
+// the autoencoder, "2020-fig06": SciNet) for the architectures r.
+func DiagramPlot(id string, r DiagramResults) (*plots.Figure, error) {
 	var fig *plots.Figure
 	switch id {
 	case "2020-fig03":
@@ -63,12 +78,11 @@ func renderDiagram(run *figures.Run, id string, r DiagramResults) error {
 		fig.Title = "SciNet as trained here: observation → encoder → latent representation (+ question) → decoder → answer"
 		fig.Width, fig.Height = 12*vg.Inch, 5.6*vg.Inch
 	default:
-		return fmt.Errorf("no diagram for %s", id)
+		return nil, fmt.Errorf("no diagram for %s", id)
 	}
 	fig.Letters = id == "2020-fig03"
 	fig.DPI = 110 // thousands of anti-aliased edges: a lower resolution keeps the PNG small
-	fig.Stamp = figkit.Stamp(run.Scale, "", true)
-	return save(run, fig)
+	return fig, nil
 }
 
 // Node radius and spacing of the diagrams.
