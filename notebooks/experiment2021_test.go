@@ -20,4 +20,5 @@ var experiment2021 = map[string]bool{
 	"2021-figS12":  true,
 	"2021-table2":  true,
 	"2021-speedup": true,
+	"2021-fig08":   true,
 }

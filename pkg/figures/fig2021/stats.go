@@ -91,27 +91,41 @@ func renderFig08(run *figures.Run, r Fig08Results) error {
 			if !ok || len(counts) != f.NX*f.NY {
 				return fmt.Errorf("%s: want %d int64 counts", f.File, f.NX*f.NY)
 			}
-			h := &plots.Hist2D{XMin: f.Lo, XMax: f.Hi, YMin: f.Lo, YMax: f.Hi, NX: f.NX, NY: f.NY, Counts: counts}
-			hm := h.Heatmap()
-			set := "test set"
-			if split != "test" {
-				set = "training set"
-			}
-			hm.Title = fmt.Sprintf("model %d, %s (%s points)", model, set, sciCount(f.Points+f.Outside))
-			if f.Outside > 0 {
-				hm.Title = fmt.Sprintf("model %d, %s (%s points, %s outside)", model, set, sciCount(f.Points+f.Outside), sciCount(f.Outside))
-			}
-			hm.XLabel, hm.YLabel = "prediction ŷ", "ground truth y"
-			hm.Overlay = append(hm.Overlay, plots.Diagonal(f.Lo, f.Hi))
-			panels = append(panels, hm)
+			h := &plots.Hist2D{XMin: f.Lo, XMax: f.Hi, YMin: f.Lo, YMax: f.Hi, NX: f.NX, NY: f.NY, Counts: counts, Outside: f.Outside}
+			panels = append(panels, Fig08Map(h, model, split))
 		}
 	}
-	fig := plots.NewFigure(2, 2, panels...)
+	fig := Fig08Figure(panels)
+	fig.Stamp = r.Protocol.Stamp()
+	return saveFigure(run, fig)
+}
+
+// Fig08Map draws one panel of Fig. 8: the 2-D histogram of prediction vs truth of a model on the
+// test or training set (PredictionHist2D), in log colour, with the diagonal y = x.
+func Fig08Map(h *plots.Hist2D, model int, split string) *plots.Heatmap {
+	hm := h.Heatmap()
+	set := "test set"
+	if split != "test" {
+		set = "training set"
+	}
+	points := h.Total() + h.Outside
+	hm.Title = fmt.Sprintf("model %d, %s (%s points)", model, set, sciCount(points))
+	if h.Outside > 0 {
+		hm.Title = fmt.Sprintf("model %d, %s (%s points, %s outside)", model, set, sciCount(points), sciCount(h.Outside))
+	}
+	hm.XLabel, hm.YLabel = "prediction ŷ", "ground truth y"
+	hm.Overlay = append(hm.Overlay, plots.Diagonal(h.XMin, h.XMax))
+	return hm
+}
+
+// Fig08Figure lays out the four panels of Fig. 8 (Fig08Map), in the paper's order: (a) test and
+// (b) training set of model 9, (c) test and (d) training set of model 11.
+func Fig08Figure(maps []plots.Panel) *plots.Figure {
+	fig := plots.NewFigure(2, 2, maps...)
 	fig.Letters = true
 	fig.Title = "Ground truth vs prediction, every pixel: models 9 (w = 100) and 11 (w = 1), test and training sets"
 	fig.Width, fig.Height = 10*vg.Inch, 9.4*vg.Inch
-	fig.Stamp = r.Protocol.Stamp()
-	return saveFigure(run, fig)
+	return fig
 }
 
 // sciCount writes a count like the paper's "3.75 · 10^7".
