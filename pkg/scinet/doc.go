@@ -39,6 +39,13 @@
 //	2020-fig27   logspace_near_peak_narrow .Training TrueAmp and ModelAmp (ln A)
 //	2020-table1  Experiments (with TableHeader and TableQuote)
 //
+// # Caching
+//
+// [TrainToyNetCached] and [RunExperimentCached] keep a trained and evaluated net under a cache
+// directory, in a file named by a hash of its whole configuration and [CodeVersion] ([CachePath]):
+// the notebooks and the figures (which pass the same cache root) train once and share the result,
+// and any changed setting trains anew.
+//
 // # Choices where the paper is silent or ambiguous
 //
 //   - The nets are initialised like PyTorch's nn.Linear and trained with Adam (β 0.9, 0.999, ε 1e-8),
