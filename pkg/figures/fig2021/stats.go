@@ -175,10 +175,24 @@ func computeSlices(run *figures.Run) (SlicesResults, error) {
 	}
 	res.Protocol = hub.Protocol
 	for _, m := range hub.Models {
-		res.Models = append(res.Models, ModelSlices{Model: m.Paper.Number, Loss: m.Paper.Loss, W: m.Paper.W, Test: m.Test, Train: m.Train,
-			NN1Only: m.Paper.P2 == 0, NN2Only: m.Paper.P1 == 0, TestMean: m.Mean, TrainMean: float64(m.Train.Residual.Mean)})
+		ms, err := NewModelSlices(m.Paper.Number, m.Test, m.Train)
+		if err != nil {
+			return res, err
+		}
+		res.Models = append(res.Models, ms)
 	}
 	return res, nil
+}
+
+// NewModelSlices returns the slices of Figs. 9 and 10 of model number (1-14) from its metrics on
+// the test and training sets (Measure).
+func NewModelSlices(number int, test, train SplitMetrics) (ModelSlices, error) {
+	pm, err := Paper(number)
+	if err != nil {
+		return ModelSlices{}, err
+	}
+	return ModelSlices{Model: number, Loss: pm.Loss, W: pm.W, Test: test, Train: train, NN1Only: pm.P2 == 0, NN2Only: pm.P1 == 0,
+		TestMean: float64(test.Residual.Mean), TrainMean: float64(train.Residual.Mean)}, nil
 }
 
 // sliceSeries returns the slice numbers (1..10), means and stds of a split (NaN where a slice
@@ -193,20 +207,37 @@ func sliceSeries(m SplitMetrics) (x, mean, std []float64) {
 }
 
 func renderFig09(run *figures.Run, r SlicesResults) error {
+	fig, err := Fig09Figure(r)
+	if err != nil {
+		return err
+	}
+	fig.Stamp = r.Protocol.Stamp()
+	return saveFigure(run, fig)
+}
+
+// Fig09Panel draws one model's panel of Fig. 9: the mean ± standard deviation of the residual
+// (ŷ − y)/√2 in each of the 10 slices along y = x, test set (blue) and training set (red).
+func Fig09Panel(m ModelSlices) *plots.Axes {
+	ax := &plots.Axes{Title: fmt.Sprintf("model %d (%s, w = %g)", m.Model, m.Loss, m.W), XLabel: "slice", YLabel: "residual (ŷ − y)/√2",
+		Grid: true, Legend: plots.LegendNone, XTicks: []float64{1, 4, 7, 10}, XRange: plots.Range{Min: 0.5, Max: 10.5}}
+	x, mu, sd := sliceSeries(m.Test)
+	l := ax.LineStd("test set", x, mu, sd)
+	l.Color = plots.Blue
+	x, mu, sd = sliceSeries(m.Train)
+	l = ax.LineStd("training set", x, mu, sd)
+	l.Color = plots.Vermillion
+	return ax
+}
+
+// Fig09Figure draws Fig. 9: a panel per model (Fig09Panel) and the legend.
+func Fig09Figure(r SlicesResults) (*plots.Figure, error) {
 	if len(r.Models) == 0 {
-		return errIncomplete
+		return nil, errIncomplete
 	}
 	var panels []plots.Panel
 	var first *plots.Axes
 	for _, m := range r.Models {
-		ax := &plots.Axes{Title: fmt.Sprintf("model %d (%s, w = %g)", m.Model, m.Loss, m.W), XLabel: "slice", YLabel: "residual (ŷ − y)/√2",
-			Grid: true, Legend: plots.LegendNone, XTicks: []float64{1, 4, 7, 10}, XRange: plots.Range{Min: 0.5, Max: 10.5}}
-		x, mu, sd := sliceSeries(m.Test)
-		l := ax.LineStd("test set", x, mu, sd)
-		l.Color = plots.Blue
-		x, mu, sd = sliceSeries(m.Train)
-		l = ax.LineStd("training set", x, mu, sd)
-		l.Color = plots.Vermillion
+		ax := Fig09Panel(m)
 		if first == nil {
 			first = ax
 		}
@@ -218,13 +249,24 @@ func renderFig09(run *figures.Run, r SlicesResults) error {
 	fig := plots.NewFigure(rows, cols, panels...)
 	fig.Title = "Residual per slice along y = x (slice i: field values in [0.1(i−1), 0.1 i] on the diagonal): mean ± standard deviation, test and training sets"
 	fig.Width, fig.Height = 16*vg.Inch, 3.2*vg.Length(rows)*vg.Inch
+	return fig, nil
+}
+
+func renderFig10(run *figures.Run, r SlicesResults) error {
+	fig, err := Fig10Figure(r)
+	if err != nil {
+		return err
+	}
 	fig.Stamp = r.Protocol.Stamp()
 	return saveFigure(run, fig)
 }
 
-func renderFig10(run *figures.Run, r SlicesResults) error {
+// Fig10Figure draws Fig. 10: per model, the average (solid) and maximum (dashed) over the 10
+// slices of (a) the per-slice |mean residual| and (b) the per-slice standard deviation, test
+// (blue) and training (red) sets.
+func Fig10Figure(r SlicesResults) (*plots.Figure, error) {
 	if len(r.Models) == 0 {
-		return errIncomplete
+		return nil, errIncomplete
 	}
 	var x []float64
 	var ticks []float64
@@ -260,8 +302,7 @@ func renderFig10(run *figures.Run, r SlicesResults) error {
 	fig := plots.NewFigure(1, 2, a, b)
 	fig.Title = "Average (solid) and maximum (dashed) over the 10 slices, per model, test (blue) and training (red) sets"
 	fig.Width, fig.Height = 15*vg.Inch, 4.8*vg.Inch
-	fig.Stamp = r.Protocol.Stamp()
-	return saveFigure(run, fig)
+	return fig, nil
 }
 
 func summaryFig09(r SlicesResults) string {
@@ -289,6 +330,22 @@ func summaryFig10(r SlicesResults) string {
 			float64(t.MeanOfStds), float64(t.MaxOfStds), float64(tr.MeanOfStds), float64(tr.MaxOfStds),
 			float64(t.MeanOfAbsMeans), float64(t.MaxOfAbsMeans), float64(tr.MeanOfAbsMeans), float64(tr.MaxOfAbsMeans))
 	}
+	s := AverageStds(r)
+	fmt.Fprintf(&b, "\nAverage over models (NN1-only excluded) of the per-slice std averaged over slices: MSE models %.3g on the training set and %.3g on the test set; "+
+		"MAE models %.3g and %.3g. The paper: with MSE the training-set std is smaller than with MAE while the test sets are comparable (\"MSE is more prone to overfitting\").\n",
+		s.MSETrain, s.MSETest, s.MAETrain, s.MAETest)
+	return b.String()
+}
+
+// LossStds are the per-slice standard deviations averaged over slices and then over the models
+// of one loss (NN1-only models excluded), on the training and test sets: the paper's "MSE is
+// more prone to overfitting" reads as MSETrain < MAETrain with comparable test sets.
+type LossStds struct {
+	MSETrain, MSETest, MAETrain, MAETest float64
+}
+
+// AverageStds returns the LossStds of the models of r.
+func AverageStds(r SlicesResults) LossStds {
 	var mseTr, mseTe, maeTr, maeTe []float64
 	for _, m := range r.Models {
 		if m.NN1Only {
@@ -300,10 +357,7 @@ func summaryFig10(r SlicesResults) string {
 			maeTr, maeTe = append(maeTr, float64(m.Train.Aggregate.MeanOfStds)), append(maeTe, float64(m.Test.Aggregate.MeanOfStds))
 		}
 	}
-	fmt.Fprintf(&b, "\nAverage over models (NN1-only excluded) of the per-slice std averaged over slices: MSE models %.3g on the training set and %.3g on the test set; "+
-		"MAE models %.3g and %.3g. The paper: with MSE the training-set std is smaller than with MAE while the test sets are comparable (\"MSE is more prone to overfitting\").\n",
-		mean(mseTr), mean(mseTe), mean(maeTr), mean(maeTe))
-	return b.String()
+	return LossStds{MSETrain: mean(mseTr), MSETest: mean(mseTe), MAETrain: mean(maeTr), MAETest: mean(maeTe)}
 }
 
 // fig11Models are the models of Fig. 11: MSE (2, 3) and MAE (11, 12).
