@@ -399,25 +399,47 @@ func computeFig11(run *figures.Run) (Fig11Results, error) {
 }
 
 func renderFig11(run *figures.Run, r Fig11Results) error {
-	if len(r.Models) == 0 || len(r.Edges) != pdfBins+1 {
+	if len(r.Edges) != pdfBins+1 {
 		return errIncomplete
 	}
-	var panels []plots.Panel
-	for _, m := range r.Models {
-		ax := &plots.Axes{Title: fmt.Sprintf("model %d (%s)", m.Model, m.Loss), XLabel: "field value", YLabel: "PDF", LogY: true, Grid: true,
-			XRange: plots.Range{Min: pdfLo, Max: pdfHi}, Legend: plots.LegendTopRight}
-		pred := ax.Hist("prediction (NN)", &plots.Histogram{Min: pdfLo, Max: pdfHi, Counts: densityCounts(m.PDF.Prediction)}, true)
-		pred.Color = plots.Blue
-		truth := ax.Hist("ground truth", &plots.Histogram{Min: pdfLo, Max: pdfHi, Counts: densityCounts(m.PDF.Target)}, true)
-		truth.Color = plots.Vermillion
-		panels = append(panels, ax)
+	fig, err := Fig11Figure(r.Models)
+	if err != nil {
+		return err
 	}
-	fig := plots.NewFigure(2, 2, panels...)
-	fig.Letters = true
-	fig.Title = "PDF of the field over the test set: prediction (blue) and ground truth (red); MSE models (a, b), MAE models (c, d)"
-	fig.Width, fig.Height = 11*vg.Inch, 8*vg.Inch
 	fig.Stamp = r.Protocol.Stamp()
 	return saveFigure(run, fig)
+}
+
+// Fig11Panel draws one model's panel of Fig. 11: the density of its predicted field values
+// (blue) and of the true ones (red) over the test set (MeasurePDF), log scale.
+func Fig11Panel(m ModelPDF) *plots.Axes {
+	ax := &plots.Axes{Title: fmt.Sprintf("model %d (%s)", m.Model, m.Loss), XLabel: "field value", YLabel: "PDF", LogY: true, Grid: true,
+		XRange: plots.Range{Min: pdfLo, Max: pdfHi}, Legend: plots.LegendTopRight}
+	pred := ax.Hist("prediction (NN)", &plots.Histogram{Min: pdfLo, Max: pdfHi, Counts: densityCounts(m.PDF.Prediction)}, true)
+	pred.Color = plots.Blue
+	truth := ax.Hist("ground truth", &plots.Histogram{Min: pdfLo, Max: pdfHi, Counts: densityCounts(m.PDF.Target)}, true)
+	truth.Color = plots.Vermillion
+	return ax
+}
+
+// Fig11Figure draws Fig. 11: a panel per model (Fig11Panel), two by two; the paper's are the MSE
+// models 2 and 3 (a, b) and the MAE models 11 and 12 (c, d).
+func Fig11Figure(models []ModelPDF) (*plots.Figure, error) {
+	if len(models) == 0 {
+		return nil, errIncomplete
+	}
+	var panels []plots.Panel
+	for _, m := range models {
+		if len(m.PDF.Target) != pdfBins || len(m.PDF.Prediction) != pdfBins {
+			return nil, fmt.Errorf("%w: model %d has %d and %d density bins, want %d", errIncomplete, m.Model, len(m.PDF.Target), len(m.PDF.Prediction), pdfBins)
+		}
+		panels = append(panels, Fig11Panel(m))
+	}
+	fig := plots.NewFigure((len(panels)+1)/2, 2, panels...)
+	fig.Letters = true
+	fig.Title = "PDF of the field over the test set: prediction (blue) and ground truth (red); MSE models (a, b), MAE models (c, d)"
+	fig.Width, fig.Height = 11*vg.Inch, 4*vg.Length((len(panels)+1)/2)*vg.Inch
+	return fig, nil
 }
 
 // densityCounts turns a density back into integer weights with the same shape (the plots
