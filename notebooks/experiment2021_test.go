@@ -21,4 +21,7 @@ var experiment2021 = map[string]bool{
 	"2021-table2":  true,
 	"2021-speedup": true,
 	"2021-fig08":   true,
+	"2021-fig09":   true,
+	"2021-fig10":   true,
+	"2021-fig11":   true,
 }
