@@ -49,6 +49,8 @@ func buildNN1(ctx *context.Context, c Config, x *Node, n *net) *Node {
 		case len(chans) - 1:
 			x = n.relu(x)
 			x = n.dropout(lctx, x, c.D2, "Dropout 2 (D_2)")
+			x = n.outputBatchNorm(lctx, x, c.OutputScale)
+			continue
 		default:
 			x = n.leaky(x)
 		}
@@ -88,5 +90,5 @@ func buildNN2(ctx *context.Context, c Config, x *Node, n *net) *Node {
 	// Output: ConvT4x4 stride 2 -> N, ReLU, BatchNorm.
 	lctx := ctx.In(fmt.Sprintf("dec%d", levels+1))
 	x = n.relu(n.convT(lctx, x, 1, 4, 2, plan.finalPad))
-	return n.batchNorm(lctx, x)
+	return n.outputBatchNorm(lctx, x, c.OutputScale)
 }

@@ -86,5 +86,5 @@ func ExampleAnalyze() {
 	// NN2     ConvT 4 x 4      ReLU         1 x 32 x 32   stride 2, pad 2      33    0.0185
 	// NN2     BatchNorm        Identity     -                                   2         -
 	//         0*NN1 + 1*NN2    -            -                                   -         -
-	// dcnn-ae N=32 W=2: 0*NN1 + 1*NN2(4 levels 32->3->1x1x32->32, D3=0.1 D4=0.1), BatchNorm, LReLU(0.01): 12389 parameters (+9 BatchNorm statistics), 0.0002312 GFLOP forward per sample
+	// dcnn-ae N=32 W=2: 0*NN1 + 1*NN2(4 levels 32->3->1x1x32->32, D3=0.1 D4=0.1), BatchNorm, LReLU(0.01), output BatchNorm scale 0.145 at start: 12389 parameters (+9 BatchNorm statistics), 0.0002312 GFLOP forward per sample
 }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"slices"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX style: graph ops unqualified.
 	"github.com/gomlx/gomlx/pkg/ml/context"
@@ -120,11 +121,23 @@ func (n *net) convT(ctx *context.Context, x *Node, channels, k, stride, pad int)
 // (bfloat16, float16) it normalizes in float32, with float32 variables, and converts back: the batch
 // statistics are means over batch*height*width values, which half-precision accumulation ruins (GoMLX's
 // pure-Go backend rounds a bfloat16 sum to bfloat16 after every addition).
-func (n *net) batchNorm(ctx *context.Context, x *Node) *Node {
+func (n *net) batchNorm(ctx *context.Context, x *Node) *Node { return n.batchNormScaled(ctx, x, 0) }
+
+// batchNormScaled is batchNorm with the scale started at scale (0 or 1: the default 1).
+func (n *net) batchNormScaled(ctx *context.Context, x *Node, scale float64) *Node {
 	if !n.bn {
 		return x
 	}
 	before := n.countVariables()
+	if scale != 0 && scale != 1 {
+		// The scale variable, in the dtype BatchNorm computes in, created before BatchNorm reuses it.
+		var value any = slices.Repeat([]float32{float32(scale)}, x.Shape().Dimensions[x.Rank()-1])
+		if x.DType() == dtypes.Float64 {
+			value = slices.Repeat([]float64{scale}, x.Shape().Dimensions[x.Rank()-1])
+		}
+		ctx = ctx.Checked(false)
+		ctx.In("batch_normalization").VariableWithValue("scale", value)
+	}
 	var y *Node
 	if dtype := x.DType(); dtype == dtypes.BFloat16 || dtype == dtypes.Float16 {
 		y = ConvertDType(nn.BatchNorm(ctx, ConvertDType(x, dtypes.Float32)), dtype)
@@ -133,6 +146,13 @@ func (n *net) batchNorm(ctx *context.Context, x *Node) *Node {
 	}
 	n.record(y, KindBatchNorm, "BatchNorm", "", 0, before)
 	return y
+}
+
+// outputBatchNorm is batchNorm for the BatchNorm that ends a 2021 branch, its scale started at
+// scale (0 or 1: GoMLX's and Flux's 1) instead; see Config.OutputScale. A scale that already exists
+// (a restored checkpoint) keeps its value.
+func (n *net) outputBatchNorm(ctx *context.Context, x *Node, scale float64) *Node {
+	return n.batchNormScaled(ctx, x, scale)
 }
 
 // leaky is LeakyReLU with the model's slope.

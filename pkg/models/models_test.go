@@ -685,8 +685,8 @@ func TestDescribe(t *testing.T) {
 		want string
 	}{
 		{must(models.Default(models.EDCNN, 0)), "edcnn N=512 W=64: 512->16x16x2048->512, BatchNorm, LReLU(0.02)"},
-		{must(models.Default(models.DCNNAE, 0)), "dcnn-ae N=100 W=64: 1*NN1(D1=0.4 D2=0.4) + 1*NN2(5 levels 100->3->1x1x2048->100, D3=0.1 D4=0.1), BatchNorm, LReLU(0.01)"},
-		{must(models.Model2021(5, 32)), "dcnn-ae N=32 W=64: 0*NN1 + 1*NN2(4 levels 32->3->1x1x1024->32, D3=0.1 D4=0.1), BatchNorm, LReLU(0.01)"},
+		{must(models.Default(models.DCNNAE, 0)), "dcnn-ae N=100 W=64: 1*NN1(D1=0.4 D2=0.4) + 1*NN2(5 levels 100->3->1x1x2048->100, D3=0.1 D4=0.1), BatchNorm, LReLU(0.01), output BatchNorm scale 0.145 at start"},
+		{must(models.Model2021(5, 32)), "dcnn-ae N=32 W=64: 0*NN1 + 1*NN2(4 levels 32->3->1x1x1024->32, D3=0.1 D4=0.1), BatchNorm, LReLU(0.01), output BatchNorm scale 0.145 at start"},
 		{models.Config{Name: models.EDCNN, Size: 64, Width: 8, NoBatchNorm: true}, "edcnn N=64 W=8: 64->2x2x256->64, no BatchNorm, LReLU(0.02)"},
 	} {
 		if got := tc.c.Describe(); got != tc.want {
