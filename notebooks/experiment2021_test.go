@@ -24,4 +24,5 @@ var experiment2021 = map[string]bool{
 	"2021-fig09":   true,
 	"2021-fig10":   true,
 	"2021-fig11":   true,
+	"2021-fig01":   true,
 }

@@ -75,15 +75,7 @@ func computeFig01(run *figures.Run) (Fig01Results, error) {
 		if err != nil {
 			return res, fmt.Errorf("%s model: %w", m, err)
 		}
-		at := func(x, y float64) float64 { return sol.Field[int(math.Round(y))*spec.N+int(math.Round(x))] }
-		fm := Fig01Model{Model: string(m), Normalized: q.Normalize, Max: sol.Scale, Iterations: sol.Iterations, Residual: sol.Residual}
-		for _, s := range p.Sources {
-			fm.AtCentres = append(fm.AtCentres, at(s.X, s.Y))
-		}
-		if len(p.Sources) == 2 {
-			fm.Midpoint = at((p.Sources[0].X+p.Sources[1].X)/2, (p.Sources[0].Y+p.Sources[1].Y)/2)
-		}
-		res.Models = append(res.Models, fm)
+		res.Models = append(res.Models, NewFig01Model(q, sol))
 		for _, v := range sol.Field {
 			fields = append(fields, float32(v))
 		}
@@ -94,10 +86,25 @@ func computeFig01(run *figures.Run) (Fig01Results, error) {
 	return res, nil
 }
 
-// profile samples field (n × n) at nearest cells along the line through the two sources'
-// centres, from lattice edge to lattice edge, every half cell. It returns the signed
-// distance from the first source's centre and the values.
-func profile(field []float32, n int, a, b solver.Source) (dist, val []float64) {
+// NewFig01Model describes the stationary state sol of problem p (Fig. 1): its source model,
+// normalization, maximum before the division, solver iterations and residual, the field at the
+// centre of each source and halfway between the first two.
+func NewFig01Model(p solver.Problem, sol *solver.Result) Fig01Model {
+	at := func(x, y float64) float64 { return sol.Field[int(math.Round(y))*p.N+int(math.Round(x))] }
+	fm := Fig01Model{Model: string(p.Model), Normalized: p.Normalize, Max: sol.Scale, Iterations: sol.Iterations, Residual: sol.Residual}
+	for _, s := range p.Sources {
+		fm.AtCentres = append(fm.AtCentres, at(s.X, s.Y))
+	}
+	if len(p.Sources) >= 2 {
+		fm.Midpoint = at((p.Sources[0].X+p.Sources[1].X)/2, (p.Sources[0].Y+p.Sources[1].Y)/2)
+	}
+	return fm
+}
+
+// Profile samples field (n × n) at nearest cells along the line through the centres of the
+// sources a and b, from lattice edge to lattice edge, every half cell (Fig. 1d). It returns the
+// signed distance from a's centre and the values.
+func Profile(field []float32, n int, a, b solver.Source) (dist, val []float64) {
 	dx, dy := b.X-a.X, b.Y-a.Y
 	l := math.Hypot(dx, dy)
 	if l == 0 {
@@ -127,20 +134,51 @@ func renderFig01(run *figures.Run, r Fig01Results) error {
 	if len(shape) != 3 || shape[0] != len(fig01Models) || shape[1] != r.N || shape[2] != r.N {
 		return fmt.Errorf("%s: shape %v, want [%d %d %d]", r.Fields, shape, len(fig01Models), r.N, r.N)
 	}
-	p := solver.NewProblem(r.N, r.Sources)
-	input, err := p.Input()
+	nn := r.N * r.N
+	fields := make([][]float32, len(fig01Models))
+	for i := range fields {
+		fields[i] = data[i*nn : (i+1)*nn]
+	}
+	fig, err := Fig01Figure(r.N, r.Sources, fields)
 	if err != nil {
 		return err
+	}
+	fig.Stamp = figkit.Stamp(run.Scale, "", true)
+	for _, ext := range []string{".png", ".svg"} {
+		if err := fig.Save(run.Path(run.ID + ext)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Fig01Figure draws Fig. 1 for the two sources on the n × n lattice: (a) the input, the
+// stationary states of (b) the authors' generator (solver.Relaxation) and (c) clamped sources
+// (solver.Clamped), given in that order in fields, and (d) their profiles through both centres
+// (Profile).
+func Fig01Figure(n int, sources []solver.Source, fields [][]float32) (*plots.Figure, error) {
+	if len(fields) != len(fig01Models) || len(sources) != 2 {
+		return nil, fmt.Errorf("drawing Fig. 1: %d fields and %d sources, want %d and 2", len(fields), len(sources), len(fig01Models))
+	}
+	nn := n * n
+	for i, f := range fields {
+		if len(f) != nn {
+			return nil, fmt.Errorf("field %d has %d values, want %d × %d", i, len(f), n, n)
+		}
+	}
+	p := solver.NewProblem(n, sources)
+	input, err := p.Input()
+	if err != nil {
+		return nil, err
 	}
 	in := plots.NewHeatmap(input)
 	in.Title = "(a) initial condition (input)"
 	in.Color = plots.ColorScale{Label: "source value"}.Fixed(0, 1)
 	in.XLabel, in.YLabel = "x (cells)", "y (cells)"
-	nn := r.N * r.N
 	titles := []string{"(b) stationary state: authors' generator", "(c) stationary state: clamped sources (text)"}
 	panels := []plots.Panel{in}
 	for i := range fig01Models {
-		h := plots.NewHeatmap(data[i*nn : (i+1)*nn])
+		h := plots.NewHeatmap(fields[i])
 		h.Title = titles[i]
 		h.Color = plots.ColorScale{Label: "c"}.Fixed(0, 1)
 		h.XLabel, h.YLabel = "x (cells)", "y (cells)"
@@ -152,25 +190,19 @@ func renderFig01(run *figures.Run, r Fig01Results) error {
 	for i, v := range input {
 		in32[i] = float32(v)
 	}
-	d, v := profile(in32, r.N, r.Sources[0], r.Sources[1])
+	d, v := Profile(in32, n, sources[0], sources[1])
 	l := ax.Line("input", d, v)
 	l.Color, l.Dashed = plots.Gray, true
 	names := []string{"authors' generator (relaxation, ÷ max)", "clamped sources (paper's text)"}
 	for i := range fig01Models {
-		d, v := profile(data[i*nn:(i+1)*nn], r.N, r.Sources[0], r.Sources[1])
+		d, v := Profile(fields[i], n, sources[0], sources[1])
 		ax.Line(names[i], d, v)
 	}
 	panels = append(panels, ax)
 	fig := plots.NewFigure(1, 4, panels...)
-	fig.Title = fmt.Sprintf("Two sources on the %d × %d lattice: input and stationary solution (D = 1, γ = 1/400, l_D = 20)", r.N, r.N)
+	fig.Title = fmt.Sprintf("Two sources on the %d × %d lattice: input and stationary solution (D = 1, γ = 1/400, l_D = 20)", n, n)
 	fig.Width, fig.Height = 15*vg.Inch, 3.7*vg.Inch
-	fig.Stamp = figkit.Stamp(run.Scale, "", true)
-	for _, ext := range []string{".png", ".svg"} {
-		if err := fig.Save(run.Path(run.ID + ext)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return fig, nil
 }
 
 func summaryFig01(r Fig01Results) string {

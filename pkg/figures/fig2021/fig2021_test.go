@@ -86,7 +86,7 @@ func TestProfile(t *testing.T) {
 	// A horizontal line through row 4: the values are the columns, at half-cell steps.
 	a := solver.Source{X: 2, Y: 4}
 	b := solver.Source{X: 6, Y: 4}
-	dist, val := profile(field, n, a, b)
+	dist, val := Profile(field, n, a, b)
 	if len(dist) == 0 || len(dist) != len(val) {
 		t.Fatalf("%d distances, %d values", len(dist), len(val))
 	}
@@ -98,7 +98,7 @@ func TestProfile(t *testing.T) {
 			t.Errorf("sample at column %g outside the lattice", col)
 		}
 	}
-	if d, v := profile(field, n, a, a); d != nil || v != nil {
+	if d, v := Profile(field, n, a, a); d != nil || v != nil {
 		t.Error("coincident centres: want no profile")
 	}
 }
