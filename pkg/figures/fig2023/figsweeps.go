@@ -48,7 +48,7 @@ func init() {
 	for id, d := range ladderFigs {
 		d := d
 		figs = append(figs, sweepFigure{id: id, sweeps: []string{SweepLadder, SweepFluctuations},
-			title: fmt.Sprintf("MAE vs number of sources, models trained on %g%% of the training set", pct(d)),
+			title:  fmt.Sprintf("MAE vs number of sources, models trained on %g%% of the training set", pct(d)),
 			render: func(r *SweepFigResults) ([]plots.Panel, error) { return ladderPanels(r.Evidence, d) }})
 	}
 	figs = append(figs,
@@ -420,6 +420,7 @@ type Fig02Net struct {
 	Params   int      `json:"params"`
 }
 
+// fig02Net is the Fig. 2 sketch (Cone) of the ED-CNN of lattice size and width.
 func fig02Net(size, width int) (Fig02Net, error) {
 	c, err := models.Default(models.EDCNN, size)
 	if err != nil {
@@ -430,16 +431,7 @@ func fig02Net(size, width int) (Fig02Net, error) {
 	if err != nil {
 		return Fig02Net{}, err
 	}
-	n := Fig02Net{Describe: c.Describe(), Params: a.Params, Ops: []string{"input"}, Channels: []int{1}, Sizes: []int{size}}
-	for _, l := range a.Layers {
-		switch l.Kind {
-		case models.KindConv, models.KindConvT, models.KindPool, models.KindUpsample:
-			n.Ops = append(n.Ops, l.Op)
-			n.Channels = append(n.Channels, l.Channels)
-			n.Sizes = append(n.Sizes, l.Height)
-		}
-	}
-	return n, nil
+	return Cone(a), nil
 }
 
 func computeFig02(run *figures.Run) (Fig02Results, error) {

@@ -23,7 +23,7 @@ var RegionNames = []string{"whole", "sources", "field", "R1", "R2", "R3"}
 // EvalMetrics is one evaluation of a run: the MAE per region per number of sources (Counts),
 // and each region's mean over the numbers of sources (the paper's Figs. 14 and 17 average).
 type EvalMetrics struct {
-	Counts []int                            `json:"counts"`
+	Counts []int                           `json:"counts"`
 	MAE    map[string][]training.JSONFloat `json:"mae"`
 	Mean   map[string]training.JSONFloat   `json:"mean"`
 	// Examples is the number of test configurations.

@@ -106,7 +106,7 @@ func Setup(sc scale.Scale) (SweepSetup, error) {
 	switch sc {
 	case scale.Smoke:
 		return SweepSetup{Scale: sc, Epochs: 2, Width: 4, Select: "test",
-			Ladder: []string{"80E1", "80S1_a4000_b10", "40E1", "40S1", "20E1", "20EIH_δ0.05", "8E1", "4E1", "4T-5", "2E1", "1E1"},
+			Ladder:    []string{"80E1", "80S1_a4000_b10", "40E1", "40S1", "20E1", "20EIH_δ0.05", "8E1", "4E1", "4T-5", "2E1", "1E1"},
 			Fig6Seeds: 2, Fig9: []Fig9Set{{"0.05", "A", 2}, {"0.05", "B", 2}}, FixedCounts: []int{1, 5, 10, 20},
 			Note: "smoke: 11 of the 39 models, 2 models per set in Figs. 6 and 9 (paper 5; Fig. 9 without its δ = 0.15 and 0.5 sets), P = 1, 5, 10, 20 of 1..20, 2 epochs"}, nil
 	case scale.CPU:
