@@ -25,4 +25,5 @@ var experiment2021 = map[string]bool{
 	"2021-fig10":   true,
 	"2021-fig11":   true,
 	"2021-fig01":   true,
+	"2021-table1":  true,
 }

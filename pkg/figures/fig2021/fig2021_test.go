@@ -104,7 +104,10 @@ func TestProfile(t *testing.T) {
 }
 
 func TestTable1(t *testing.T) {
-	r := table1()
+	r, err := table1()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := r.Table.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -128,6 +131,40 @@ func TestTable1(t *testing.T) {
 	}
 	if md := r.Table.Markdown(); !strings.Contains(md, "**(a) NN 1**") || !strings.Contains(md, "**(b) NN 2**") {
 		t.Errorf("markdown lacks the two panels:\n%s", md)
+	}
+}
+
+// TestCheckTable1 checks the row-by-row comparison of the paper's Table 1 with the model: every
+// row agrees except NN 2's encoder between the second and the fourth mean pool, where the authors'
+// code pads (50 -> 26 -> 13) and the paper prints 25 and 12.
+func TestCheckTable1(t *testing.T) {
+	checks, err := CheckTable1()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(checks) != len(nn1Rows)+len(nn2Rows) {
+		t.Fatalf("%d checks, want %d", len(checks), len(nn1Rows)+len(nn2Rows))
+	}
+	want := map[string]string{"Meanpool 128 x 25 x 25": "128 x 26 x 26", "Conv 3 x 3 256 x 25 x 25": "256 x 26 x 26",
+		"Meanpool 256 x 12 x 12": "256 x 13 x 13", "Conv 3 x 3 512 x 12 x 12": "512 x 13 x 13"}
+	differ := 0
+	for _, c := range checks {
+		model, ok := want[c.Paper[0]+" "+c.Paper[2]]
+		if c.Agrees == ok {
+			t.Errorf("%s %v vs model %+v: agrees = %v", c.Branch, c.Paper, c.Model, c.Agrees)
+		}
+		if ok {
+			differ++
+			if c.Branch != "NN2" || c.Model.Shape != model {
+				t.Errorf("%s %v: model shape %q, want %q in NN2", c.Branch, c.Paper, c.Model.Shape, model)
+			}
+		}
+	}
+	if differ != len(want) {
+		t.Errorf("%d differing rows, want %d", differ, len(want))
+	}
+	if !sameOp("Dropout 1 (D1)", "Dropout 1 (D_1)") || sameOp("Conv 3 x 3", "ConvT 3 x 3") || !sameAct("LReLU", "LReLU(0.01)") || sameAct("ReLU", "LReLU(0.01)") {
+		t.Error("sameOp or sameAct")
 	}
 }
 
