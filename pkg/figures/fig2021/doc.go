@@ -19,11 +19,14 @@
 //   - 2021-speedup: the speed-up analysis of section 4 (delta, epsilon, M, E and N_min of
 //     Eq. 4), measured with package solver and CPU inference.
 //
-// The protocol of each scale (Protocol) says what is reduced: at the cpu scale the models
-// train on the recipe's 32 × 32 data set with NN 2 width 4 for 25 epochs, because at
-// 100 × 100 the pure-Go backend trains too slowly for the models to leave the trivial
-// solution within minutes. Training runs and the data cache live under the figures' cache
-// directory, so an interrupted computation resumes.
+// The protocol of each scale (Protocol, NewProtocol) says what is reduced: at the cpu scale the
+// models train on the recipe's 60 × 60 data set (R = 3, l = 12: the paper's R/N and l/N), NN 2
+// width 8, batch 25, 100 epochs. Training runs (RunDir, keyed by the whole configuration and
+// the training code's version) and the data cache live under the figures' cache directory, so an
+// interrupted computation resumes. A figure's saved results are keyed by its Def.Version, not
+// by the configurations of the runs it trained: every figure of trained models is at version 1
+// since the models' output BatchNorms start at models.OutputScale2021 (issue 14); bump it again
+// whenever a change of the models or of their training changes what these figures compute.
 //
 // Each is a figures.Def registered when the package is imported (blank-import it next to
 // package figures, as the notebooks and the surrogo command do).
