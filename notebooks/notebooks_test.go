@@ -88,28 +88,12 @@ var callPattern = regexp.MustCompile(`figures\.(Reproduce|Show)\("([^"]*)"\)`)
 // TestNotebookStructure checks only their kernel; TestNotebooksExecute runs them like the others.
 var nonFigureNotebooks = map[string]bool{"explore.ipynb": true, "tutorial.ipynb": true}
 
-// experimentNotebooks are the figure notebooks converted to the experiment form: after the set-up
-// cell, the pipeline in cells that call the library (the data set, the model or the sweep, the
-// metric, the plot), each introduced by a markdown cell, before the saved figure and the
-// comparison with the paper. The others keep the three-cell form (set-up, figures.Reproduce,
-// figures.Show) until they are converted.
-var experimentNotebooks = union(experiment2020, experiment2021, experiment2023)
-
-// union merges the per-paper sets of converted notebooks (experiment20NN_test.go).
-func union(sets ...map[string]bool) map[string]bool {
-	all := map[string]bool{}
-	for _, s := range sets {
-		for id := range s {
-			all[id] = true
-		}
-	}
-	return all
-}
-
 // libraryCall matches a call into the packages a user imports for an experiment.
 var libraryCall = regexp.MustCompile(`\b(surrogate|dataset|metrics|training|solver|scinet|plots|fig20\d\d)\.[A-Z]\w*`)
 
-// checkExperimentForm checks the experiment form of a converted notebook.
+// checkExperimentForm checks the experiment form of a figure notebook: after the set-up cell, the
+// pipeline in cells that call the library (the data set, the model or the sweep results, the
+// metric, the plot), at least three, each introduced by a markdown cell.
 func checkExperimentForm(t *testing.T, cells []string, types []string) {
 	t.Helper()
 	steps := 0
@@ -188,12 +172,10 @@ func TestNotebookStructure(t *testing.T) {
 				}
 				t.Errorf("the first code cell must be exactly\n%s\ngot\n%s", setupCell, first)
 			}
-			if experimentNotebooks[id] {
-				checkExperimentForm(t, all, types)
-				if calls["Reproduce"] > 1 || calls["Show"] > 1 {
-					t.Errorf("want at most one figures.Reproduce(%q) and one figures.Show(%q) call, got %d and %d", id, id, calls["Reproduce"], calls["Show"])
-				}
-			} else if calls["Reproduce"] != 1 || calls["Show"] != 1 {
+			// Every figure notebook reads as the experiment (checkExperimentForm) and ends with the
+			// saved figure: one figures.Reproduce and one figures.Show.
+			checkExperimentForm(t, all, types)
+			if calls["Reproduce"] != 1 || calls["Show"] != 1 {
 				t.Errorf("want one figures.Reproduce(%q) and one figures.Show(%q) call, got %d and %d", id, id, calls["Reproduce"], calls["Show"])
 			}
 			if len(nb.Cells) == 0 || nb.Cells[0].CellType != "markdown" || !strings.HasPrefix(markdown[0], "# ") {
