@@ -34,7 +34,8 @@ import (
 
 func init() {
 	figures.Register(figures.Def[Fig01Results]{
-		ID: "2023-fig01", Compute: computeFig01, Render: renderFig01, Summary: summaryFig01,
+		// Version 1: the cpu scale's geometry (N = 128, R = 1.25, l = 5) and width 8.
+		ID: "2023-fig01", Version: 1, Compute: computeFig01, Render: renderFig01, Summary: summaryFig01,
 	})
 }
 
@@ -50,16 +51,16 @@ const (
 )
 
 // fig01Training returns the width and epochs of the ED-CNN at scale s, where they differ from
-// training.NewConfig's (0: keep NewConfig's). At cpu scale the width is halved so that twice the
-// epochs fit in about ten minutes on two cores (measured: 58 samples/s for width 4 against 19
-// for width 8 with `surrogo bench train`, N = 64, batch 8, on 2 shared cores); at paper scale the
+// training.NewConfig's (0: keep NewConfig's). At cpu scale (N = 128, R = 1.25, l = 5) the width is
+// the cpu sweeps' 8 and the epochs 20 of the codename's 56, so that the figure takes minutes on two
+// cores (the cpu ladder sweep trains the same 1E1 for its 56 epochs); at paper scale the
 // codename's 56 epochs, width 64.
 func fig01Training(s scale.Scale) (width, epochs int, err error) {
 	switch s {
 	case scale.Smoke, scale.GPU, scale.Paper:
 		return 0, 0, nil
 	case scale.CPU:
-		return 4, 20, nil
+		return 8, 20, nil
 	}
 	return 0, 0, fmt.Errorf("unknown scale %q", s)
 }
@@ -72,6 +73,9 @@ type Fig01Results struct {
 	DataID  string `json:"data_id"`
 	N       int    `json:"n"`
 	Model   string `json:"model"` // source model of the targets
+	// Radius and DiffusionLength are the data set's source radius and sqrt(D/gamma), in cells.
+	Radius          float64 `json:"radius,omitempty"`
+	DiffusionLength float64 `json:"diffusion_length,omitempty"`
 	// Train and Test are the sizes of the training and test subsets the model used.
 	Train int `json:"train"`
 	Test  int `json:"test"`
@@ -236,6 +240,7 @@ func computeFig01(run *figures.Run) (Fig01Results, error) {
 	}
 	defer closeData()
 	res = Fig01Results{DataSet: spec.Describe(), DataID: spec.ID(), N: spec.N, Model: string(spec.Model),
+		Radius: spec.Radius, DiffusionLength: math.Sqrt(spec.D / spec.Gamma),
 		Train: len(data.Train.Indices), Test: len(data.Test.Indices), DataSeconds: time.Since(start).Seconds()}
 
 	b, err := newBackend(run)
@@ -494,10 +499,15 @@ func summaryFig01(r Fig01Results) string {
 		"56 for 1E1); batch %d (paper 25). Same physics, protocol, loss, learning rate and model selection.",
 		r.N, r.N, paperN, paperN, thousands(r.Train), thousands(r.Test), thousands(paperTrain), thousands(paperTest),
 		t.Width, r.N/32, r.N/32, 32*t.Width, t.Epochs, t.BatchSize)
-	if r.N < paperN {
-		fmt.Fprintf(&b, " The sources keep their radius of 5 cells and the diffusion length of 20 cells, so %d sources on a %d×%d "+
-			"lattice are %.0f times as crowded as on the paper's 512×512.", r.Example.NSources, r.N, r.N,
-			float64(paperN*paperN)/float64(r.N*r.N))
+	switch {
+	case r.N < paperN && r.Radius > 0 && math.Abs(r.Radius*float64(paperN)/float64(r.N)-5) < 1e-9:
+		fmt.Fprintf(&b, " The source radius (%g cells) and the diffusion length (%g cells) shrink with the lattice, the "+
+			"paper's R/N and l/N, so %d sources cover about the fraction of the lattice they cover at 512×512.",
+			r.Radius, r.DiffusionLength, r.Example.NSources)
+	case r.N < paperN && r.Radius > 0:
+		fmt.Fprintf(&b, " The source radius is %g cells and the diffusion length %g cells on a %d×%d lattice (the paper: 5 "+
+			"and 20 on 512×512): %d sources cover %.1f times the fraction of the lattice they cover in the paper.",
+			r.Radius, r.DiffusionLength, r.N, r.N, r.Example.NSources, r.Radius*r.Radius*float64(paperN*paperN)/(25*float64(r.N*r.N)))
 	}
 	b.WriteString("\n")
 	return b.String()
