@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/surrogo/surrogo/pkg/figures"
+	"github.com/surrogo/surrogo/pkg/figures/fig2023"
 	"io"
 	"os"
 	"os/signal"
@@ -102,6 +104,9 @@ runs failed or the sweep paused (--max-time, Ctrl-C), 2 for bad input.`+"\n"+swe
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	sum, err := p.Run(ctx, opt)
+	if !errors.Is(err, sweep.ErrInvalid) && !errors.Is(err, sweep.ErrConflict) {
+		updateClaims(p)
+	}
 	switch {
 	case errors.Is(err, sweep.ErrInvalid), errors.Is(err, sweep.ErrConflict):
 		return badInput(fmt.Errorf("%s: %w", file, err))
@@ -118,6 +123,23 @@ runs failed or the sweep paused (--max-time, Ctrl-C), 2 for bad input.`+"\n"+swe
 	}
 	fmt.Fprintln(sweepOutput, msg)
 	return nil
+}
+
+// updateClaims regenerates the 2023 claims table of notebooks/README.md when p writes the cpu
+// results of a 2023 sweep of this checkout (fig2023.ClaimsRead), so that the table follows the
+// finished runs; a failure is reported, not fatal (the runs are saved).
+func updateClaims(p *sweep.Plan) {
+	repo, err := figures.RepoRoot()
+	if err != nil || !fig2023.ClaimsRead(repo, p.Out) {
+		return
+	}
+	changed, err := fig2023.UpdateClaimsReadme(repo)
+	switch {
+	case err != nil:
+		fmt.Fprintf(sweepOutput, "warning: notebooks/README.md's claims table not updated: %v\n", err)
+	case changed:
+		fmt.Fprintln(sweepOutput, "notebooks/README.md: the 2023 claims table now reflects the finished runs (commit it with them)")
+	}
 }
 
 func runSweepStatus(args []string) error {

@@ -2,7 +2,10 @@ package fig2023
 
 import (
 	"fmt"
+	"github.com/surrogo/surrogo/pkg/atomicfile"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -911,6 +914,49 @@ const (
 	ClaimsBegin = "<!-- BEGIN 2023 CLAIMS TABLE (generated from the cpu sweep results: SURROGO_UPDATE=1 go test -run TestClaimsReadme ./pkg/figures/fig2023) -->"
 	ClaimsEnd   = "<!-- END 2023 CLAIMS TABLE -->"
 )
+
+// ClaimsReadme returns the path of the repository's notebooks/README.md under repo, its content,
+// and its content with the claims table between ClaimsBegin and ClaimsEnd computed from the cpu
+// results of the 2023 sweeps under repo/figures (ClaimsTable).
+func ClaimsReadme(repo string) (path, have, want string, err error) {
+	path = filepath.Join(repo, "notebooks", "README.md")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return path, "", "", err
+	}
+	have = string(data)
+	i, j := strings.Index(have, ClaimsBegin), strings.Index(have, ClaimsEnd)
+	if i < 0 || j < i {
+		return path, have, "", fmt.Errorf("%s lacks the markers %q ... %q", path, ClaimsBegin, ClaimsEnd)
+	}
+	table, err := ClaimsTable(scale.CPU, filepath.Join(repo, "figures"))
+	if err != nil {
+		return path, have, "", err
+	}
+	return path, have, have[:i+len(ClaimsBegin)] + "\n\n" + table + "\n" + have[j:], nil
+}
+
+// UpdateClaimsReadme rewrites the claims table of repo/notebooks/README.md from the cpu results
+// of the 2023 sweeps (ClaimsReadme), atomically, and reports whether it changed. `surrogo sweep
+// run` calls it after a 2023 cpu sweep, so that the committed table follows the committed runs.
+func UpdateClaimsReadme(repo string) (changed bool, err error) {
+	path, have, want, err := ClaimsReadme(repo)
+	if err != nil || want == have {
+		return false, err
+	}
+	return true, atomicfile.WriteFile(path, []byte(want), 0o644)
+}
+
+// ClaimsRead reports whether the claims read the results directory out: the cpu results
+// directory of one of the 2023 sweeps under repo/figures.
+func ClaimsRead(repo, out string) bool {
+	for _, name := range SweepNames {
+		if filepath.Clean(SweepOut(filepath.Join(repo, "figures"), name, scale.CPU)) == filepath.Clean(out) {
+			return true
+		}
+	}
+	return false
+}
 
 // ClaimsTable returns the verdicts of every claim at a scale from the results under the
 // figures directory root, as a Markdown table.

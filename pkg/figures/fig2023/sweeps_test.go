@@ -237,29 +237,20 @@ func TestClaimsReadme(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	path := filepath.Join(root, "notebooks", "README.md")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(data)
-	i, j := strings.Index(s, ClaimsBegin), strings.Index(s, ClaimsEnd)
-	if i < 0 || j < i {
-		t.Fatalf("README.md lacks the markers %q ... %q", ClaimsBegin, ClaimsEnd)
-	}
-	table, err := ClaimsTable(scale.CPU, filepath.Join(root, "figures"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := s[:i+len(ClaimsBegin)] + "\n\n" + table + "\n" + s[j:]
-	if want == s {
-		return
-	}
 	if os.Getenv("SURROGO_UPDATE") == "1" {
-		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+		if _, err := UpdateClaimsReadme(root); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	t.Errorf("notebooks/README.md's claims table is out of date: SURROGO_UPDATE=1 go test -run TestClaimsReadme ./pkg/figures/fig2023")
+	_, have, want, err := ClaimsReadme(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want != have {
+		t.Errorf("notebooks/README.md's claims table is out of date: SURROGO_UPDATE=1 go test -run TestClaimsReadme ./pkg/figures/fig2023 (surrogo sweep run updates it)")
+	}
+	if !ClaimsRead(root, SweepOut(filepath.Join(root, "figures"), SweepLadder, scale.CPU)) || ClaimsRead(root, filepath.Join(root, "figures")) {
+		t.Error("ClaimsRead: want true for the cpu ladder's results directory only")
+	}
 }
