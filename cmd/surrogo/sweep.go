@@ -65,7 +65,9 @@ that n machines or the array jobs of a cluster scheduler split the sweep: the sh
 one machine skip the runs another one holds.
 
 Nothing finished is overwritten: a result file holding another configuration, or a results
-directory of another sweep, is refused before any work (exit status 2).
+directory of another sweep, is refused before any work (exit status 2). After one of the 2023
+sweeps of this checkout at the cpu scale (figures/sweeps/2023-*-cpu.json), the claims table of
+notebooks/README.md is regenerated from the finished runs: commit it with them.
 Exit status: 0 when every run of the shard is done (or being run by another process), 1 when
 runs failed or the sweep paused (--max-time, Ctrl-C), 2 for bad input.`+"\n"+sweepFileHelp)
 	shardFlag := fs.String("shard", "", "run only the runs of index i mod n (e.g. 0/2 and 1/2)")
