@@ -5,7 +5,7 @@ package fig2023
 // show their status, and `surrogo sweep run figures/sweeps/NAME-SCALE.json` runs them (the files
 // are written from these functions by WriteSweepFiles; TestSweepFilesUpToDate keeps them equal).
 //
-// # The cpu-scale budget (an estimate, not a measurement of the whole sweep)
+// # The cpu-scale budget (estimated before the sweeps ran; measured figures below)
 //
 // Measured: `surrogo bench train --model edcnn --size 128 --width 8 --batch 8` on the fast CPU
 // backend trains 108 samples/s on 2 shared AMD EPYC cores (AVX-512), 2026-12; a forward pass is
@@ -30,6 +30,10 @@ package fig2023
 // set: ~5.8 hours, too close to the limit); every reported error is measured on the whole test
 // set. The smoke scale runs the same declarations with a few runs per figure, 2 epochs, on the
 // smoke data set (N = 32, 10 configurations per number of sources): seconds per run.
+//
+// Measured since (2026-12-06, 2 cores of an Intel Xeon, shared with other work; BENCHMARKS.md,
+// "The 2023 cpu sweeps"): per ladder run 0.6 minutes at 1.25% of the data, 1.3 at 5%, 4.9 at
+// 12.5% and ~10 at 25%, so about 3.1 hours for the ladder, and about 4 hours for the three.
 
 import (
 	"fmt"
