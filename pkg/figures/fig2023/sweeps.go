@@ -32,8 +32,9 @@ package fig2023
 // smoke data set (N = 32, 10 configurations per number of sources): seconds per run.
 //
 // Measured since (2026-12-06, 2 cores of an Intel Xeon, shared with other work; BENCHMARKS.md,
-// "The 2023 cpu sweeps"): per ladder run 0.6 minutes at 1.25% of the data, 1.3 at 5%, 4.9 at
-// 12.5% and ~10 at 25%, so about 3.1 hours for the ladder, and about 4 hours for the three.
+// "The 2023 cpu sweeps"): the ladder's 39 runs took 2.18 hours (per run 0.6 minutes at 1.25% of
+// the data, 1.3 at 5%, 4.9 at 12.5%, 7.9 at 25%, 6.5 at 50%, 7.6 at 100%); about 3.3 hours for
+// the three sweeps.
 
 import (
 	"fmt"
