@@ -71,7 +71,9 @@ func init() {
 			Compute: func(run *figures.Run) (SweepFigResults, error) { return computeSweepFig(run, f) },
 			Render:  func(run *figures.Run, r SweepFigResults) error { return renderSweepFig(run, f, &r) },
 			Summary: summarySweepFig,
-			Stale:   sweepFigStale,
+			Stale: func(sc scale.Scale, root string, r SweepFigResults) string {
+				return sweepFigStale(sc, root, r, f.sweeps)
+			},
 		})
 	}
 	figures.Register(figures.Def[Fig02Results]{ID: "2023-fig02", Compute: computeFig02, Render: renderFig02, Summary: summaryFig02})
@@ -153,8 +155,9 @@ func renderSweepFig(run *figures.Run, f sweepFigure, r *SweepFigResults) error {
 	return nil
 }
 
-// sweepFigStale says why saved results are out of date: the sweeps have finished runs since.
-func sweepFigStale(sc scale.Scale, root string, r SweepFigResults) string {
+// sweepFigStale says why saved results are out of date: the sweeps the figure reads (names)
+// have finished runs since.
+func sweepFigStale(sc scale.Scale, root string, r SweepFigResults, names []string) string {
 	if r.Evidence == nil {
 		return "no evidence saved"
 	}
@@ -164,7 +167,7 @@ func sweepFigStale(sc scale.Scale, root string, r SweepFigResults) string {
 	}
 	saved := []*SweepData{r.Evidence.Ladder, r.Evidence.Fluctuations, r.Evidence.FixedCount}
 	for i, d := range []*SweepData{now.Ladder, now.Fluctuations, now.FixedCount} {
-		if d != nil && saved[i] != nil && d.Done != saved[i].Done {
+		if d != nil && saved[i] != nil && slices.Contains(names, d.Name) && d.Done != saved[i].Done {
 			return fmt.Sprintf("sweep %s has %d finished runs, the saved results %d", d.Name, d.Done, saved[i].Done)
 		}
 	}

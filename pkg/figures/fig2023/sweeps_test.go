@@ -254,3 +254,21 @@ func TestClaimsReadme(t *testing.T) {
 		t.Error("ClaimsRead: want true for the cpu ladder's results directory only")
 	}
 }
+
+// TestSweepFigStale checks that a sweep figure's saved results go stale when a sweep it reads has
+// more finished runs, and only then: an empty figures directory (no finished run) against saved
+// results with one finished fluctuation run.
+func TestSweepFigStale(t *testing.T) {
+	root := t.TempDir()
+	saved := SweepFigResults{Evidence: &Evidence{
+		Ladder:       &SweepData{Name: SweepLadder},
+		Fluctuations: &SweepData{Name: SweepFluctuations, Done: 1},
+		FixedCount:   &SweepData{Name: SweepFixedCount},
+	}}
+	if why := sweepFigStale(scale.Smoke, root, saved, []string{SweepLadder}); why != "" {
+		t.Errorf("a ladder figure is stale because of the fluctuation sweep: %s", why)
+	}
+	if why := sweepFigStale(scale.Smoke, root, saved, []string{SweepLadder, SweepFluctuations}); !strings.Contains(why, SweepFluctuations) {
+		t.Errorf("a figure of the fluctuation sweep is not stale after its runs changed (%q)", why)
+	}
+}
