@@ -363,4 +363,3 @@ func TestConcurrentWriters(t *testing.T) {
 		}
 	})
 }
-
