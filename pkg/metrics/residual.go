@@ -240,11 +240,12 @@ func (s *ResidualStats) Summary() ResidualSummary {
 	return out
 }
 
-// jsonFloat is a float64 whose JSON is null when it is NaN or infinite (and NaN when null).
-type jsonFloat float64
+// JSONFloat is a float64 that encodes NaN and infinities as JSON null (JSON has no such numbers)
+// and decodes null as NaN.
+type JSONFloat float64
 
 // MarshalJSON implements json.Marshaler.
-func (f jsonFloat) MarshalJSON() ([]byte, error) {
+func (f JSONFloat) MarshalJSON() ([]byte, error) {
 	v := float64(f)
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return []byte("null"), nil
@@ -253,28 +254,28 @@ func (f jsonFloat) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
-func (f *jsonFloat) UnmarshalJSON(data []byte) error {
+func (f *JSONFloat) UnmarshalJSON(data []byte) error {
 	if string(data) == "null" {
-		*f = jsonFloat(math.NaN())
+		*f = JSONFloat(math.NaN())
 		return nil
 	}
 	var v float64
 	if err := json.Unmarshal(data, &v); err != nil {
 		return err
 	}
-	*f = jsonFloat(v)
+	*f = JSONFloat(v)
 	return nil
 }
 
 // quantileJSON is the JSON form of a Quantile.
 type quantileJSON struct {
-	Estimate jsonFloat `json:"estimate"`
-	Lo       jsonFloat `json:"lo"`
-	Hi       jsonFloat `json:"hi"`
+	Estimate JSONFloat `json:"estimate"`
+	Lo       JSONFloat `json:"lo"`
+	Hi       JSONFloat `json:"hi"`
 }
 
 func toQuantileJSON(q Quantile) quantileJSON {
-	return quantileJSON{jsonFloat(q.Estimate), jsonFloat(q.Lo), jsonFloat(q.Hi)}
+	return quantileJSON{JSONFloat(q.Estimate), JSONFloat(q.Lo), JSONFloat(q.Hi)}
 }
 
 func (q quantileJSON) quantile() Quantile {
@@ -284,43 +285,43 @@ func (q quantileJSON) quantile() Quantile {
 // residualJSON is the JSON form of a ResidualSummary (the splits left out when 0: not asked for).
 type residualJSON struct {
 	N               int64        `json:"n"`
-	Mean            jsonFloat    `json:"mean"`
+	Mean            JSONFloat    `json:"mean"`
 	P99             quantileJSON `json:"p99"`
-	Max             jsonFloat    `json:"max"`
+	Max             JSONFloat    `json:"max"`
 	RelN            int64        `json:"rel_n"`
 	RelExcluded     int64        `json:"rel_excluded"`
-	RelMean         jsonFloat    `json:"rel_mean"`
+	RelMean         JSONFloat    `json:"rel_mean"`
 	RelP99          quantileJSON `json:"rel_p99"`
-	RelMax          jsonFloat    `json:"rel_max"`
-	PredMin         *jsonFloat   `json:"pred_min,omitempty"`
-	PredMax         *jsonFloat   `json:"pred_max,omitempty"`
-	BoundaryRelMean jsonFloat    `json:"boundary_rel_mean,omitempty"`
-	InteriorRelMean jsonFloat    `json:"interior_rel_mean,omitempty"`
-	HighMean        jsonFloat    `json:"high_mean,omitempty"`
-	LowMean         jsonFloat    `json:"low_mean,omitempty"`
+	RelMax          JSONFloat    `json:"rel_max"`
+	PredMin         *JSONFloat   `json:"pred_min,omitempty"`
+	PredMax         *JSONFloat   `json:"pred_max,omitempty"`
+	BoundaryRelMean JSONFloat    `json:"boundary_rel_mean,omitempty"`
+	InteriorRelMean JSONFloat    `json:"interior_rel_mean,omitempty"`
+	HighMean        JSONFloat    `json:"high_mean,omitempty"`
+	LowMean         JSONFloat    `json:"low_mean,omitempty"`
 }
 
 // MarshalJSON implements json.Marshaler (NaN and infinities as null).
 func (s ResidualSummary) MarshalJSON() ([]byte, error) {
-	pmin, pmax := jsonFloat(s.PredMin), jsonFloat(s.PredMax)
-	return json.Marshal(residualJSON{N: s.N, Mean: jsonFloat(s.Mean), P99: toQuantileJSON(s.P99), Max: jsonFloat(s.Max),
-		RelN: s.RelN, RelExcluded: s.RelExcluded, RelMean: jsonFloat(s.RelMean), RelP99: toQuantileJSON(s.RelP99),
-		RelMax: jsonFloat(s.RelMax), PredMin: &pmin, PredMax: &pmax,
-		BoundaryRelMean: jsonFloat(s.BoundaryRelMean), InteriorRelMean: jsonFloat(s.InteriorRelMean),
-		HighMean: jsonFloat(s.HighMean), LowMean: jsonFloat(s.LowMean)})
+	pmin, pmax := JSONFloat(s.PredMin), JSONFloat(s.PredMax)
+	return json.Marshal(residualJSON{N: s.N, Mean: JSONFloat(s.Mean), P99: toQuantileJSON(s.P99), Max: JSONFloat(s.Max),
+		RelN: s.RelN, RelExcluded: s.RelExcluded, RelMean: JSONFloat(s.RelMean), RelP99: toQuantileJSON(s.RelP99),
+		RelMax: JSONFloat(s.RelMax), PredMin: &pmin, PredMax: &pmax,
+		BoundaryRelMean: JSONFloat(s.BoundaryRelMean), InteriorRelMean: JSONFloat(s.InteriorRelMean),
+		HighMean: JSONFloat(s.HighMean), LowMean: JSONFloat(s.LowMean)})
 }
 
 // UnmarshalJSON implements json.Unmarshaler (null as NaN; a missing prediction range, as in
 // results written before it existed, as NaN; missing splits as 0).
 func (s *ResidualSummary) UnmarshalJSON(data []byte) error {
-	nan := jsonFloat(math.NaN())
+	nan := JSONFloat(math.NaN())
 	q := quantileJSON{nan, nan, nan}
 	pmin, pmax := nan, nan
 	r := residualJSON{Mean: nan, Max: nan, RelMean: nan, RelMax: nan, P99: q, RelP99: q, PredMin: &pmin, PredMax: &pmax}
 	if err := json.Unmarshal(data, &r); err != nil {
 		return err
 	}
-	for _, p := range []**jsonFloat{&r.PredMin, &r.PredMax} {
+	for _, p := range []**JSONFloat{&r.PredMin, &r.PredMax} {
 		if *p == nil { // null
 			*p = &nan
 		}

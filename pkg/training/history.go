@@ -3,9 +3,10 @@ package training
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"slices"
+
+	"github.com/surrogo/surrogo/pkg/metrics"
 
 	"github.com/surrogo/surrogo/pkg/atomicfile"
 )
@@ -90,32 +91,9 @@ type Best struct {
 	EpochsRun int `json:"epochs_run"`
 }
 
-// JSONFloat is a float64 that encodes NaN and infinities as JSON null (JSON has no such numbers)
-// and decodes null as NaN.
-type JSONFloat float64
-
-// MarshalJSON implements json.Marshaler.
-func (f JSONFloat) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(v)
-}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (f *JSONFloat) UnmarshalJSON(data []byte) error {
-	if string(data) == "null" {
-		*f = JSONFloat(math.NaN())
-		return nil
-	}
-	var v float64
-	if err := json.Unmarshal(data, &v); err != nil {
-		return err
-	}
-	*f = JSONFloat(v)
-	return nil
-}
+// JSONFloat is a float64 that encodes NaN and infinities as JSON null and decodes null as NaN
+// (metrics.JSONFloat).
+type JSONFloat = metrics.JSONFloat
 
 // Len returns the number of kept epochs.
 func (h *History) Len() int { return len(h.Epoch) }
