@@ -1,6 +1,7 @@
 package fig2021
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"github.com/surrogo/surrogo/pkg/models"
 	"github.com/surrogo/surrogo/pkg/npy"
 	"github.com/surrogo/surrogo/pkg/scale"
+	"github.com/surrogo/surrogo/pkg/sweep"
 	"github.com/surrogo/surrogo/pkg/training"
 	"github.com/surrogo/surrogo/solver"
 )
@@ -342,6 +344,71 @@ func TestTrainedFiguresSmoke(t *testing.T) {
 	sum, _ := figures.Summary(st)
 	if !strings.Contains(sum, "conclusions") {
 		t.Errorf("the Table 2 summary says nothing about the paper's conclusions:\n%s", sum)
+	}
+
+	// The Table 2 sweep shares the figures' training: run after them, it evaluates the runs they
+	// trained (same training time, same kept epoch, same residuals) and trains nothing again.
+	sw, err := Table2Sweep(scale.Smoke, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sw.Work = filepath.Join(root, ".cache", "sweeps", SweepTable2, string(scale.Smoke))
+	if _, err := sweep.Run(context.Background(), sw, sweep.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	byNumber := map[int]ModelResult{}
+	for _, m := range r.Models {
+		byNumber[m.Paper.Number] = m
+	}
+	for _, tr := range Table2Runs {
+		res, err := sweep.ReadResult(filepath.Join(sw.Out, sweep.RunsDir, Table2RunID(tr.Number, tr.Rollback)+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		test := res.Evals["test"]
+		if test == nil || test.Residual == nil || test.PDF == nil || len(test.Slices) == 0 || res.Evals["train"] == nil {
+			t.Fatalf("%s: evaluations %v lack the residuals, slices or densities", res.ID, res.Evals)
+		}
+		if !tr.Rollback {
+			continue
+		}
+		m := byNumber[tr.Number]
+		if res.Provenance.TrainSeconds != m.Training.Seconds || res.KeptEpoch() != m.Training.BestEpoch {
+			t.Errorf("%s: sweep training %g s, kept epoch %d; the figure's %g s, %d: trained twice",
+				res.ID, res.Provenance.TrainSeconds, res.KeptEpoch(), m.Training.Seconds, m.Training.BestEpoch)
+		}
+		if d := math.Abs(float64(test.Residual.Mean) - m.Mean); d > 1e-6*m.Mean || float64(test.Residual.Max) != m.Max {
+			t.Errorf("%s: sweep test residual mean %g, max %g; the figure's %g, %g", res.ID, test.Residual.Mean, test.Residual.Max, m.Mean, m.Max)
+		}
+	}
+}
+
+// The committed declaration of the cpu Table 2 sweep is the one Table2Sweep writes.
+func TestSweepFileUpToDate(t *testing.T) {
+	root, err := figures.RepoRoot()
+	if err != nil {
+		t.Skip(err)
+	}
+	dir := filepath.Join(root, "figures")
+	if os.Getenv("SURROGO_UPDATE") == "1" {
+		if _, err := WriteSweepFile(dir, scale.CPU); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := SweepFileJSON(scale.CPU)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(SweepFile(dir, scale.CPU))
+	if err != nil || string(got) != string(want) {
+		t.Errorf("%s: out of date (SURROGO_UPDATE=1 go test -run TestSweepFileUpToDate ./pkg/figures/fig2021): %v", SweepFile(dir, scale.CPU), err)
+	}
+	sw, err := sweep.Load(SweepFile(dir, scale.CPU))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sw.Runs) != 15 {
+		t.Errorf("%d runs, want the 14 models of Table 2 and model 9 without roll-back", len(sw.Runs))
 	}
 }
 

@@ -83,7 +83,8 @@ func runDir(run *figures.Run, cfg training.Config, number int) (string, error) {
 }
 
 // trainModel trains model number of the protocol on the data cache (or finds the finished run)
-// and returns its directory and history. rollback false turns the roll-back off (Fig. 4a).
+// and returns its directory and history. rollback false turns the roll-back off (Fig. 4a). A run
+// the Table 2 sweep declares is trained in the sweep's slot (sweepRunDir), others in RunDir.
 func trainModel(run *figures.Run, p *Protocol, store *datastore.Store, b backends.Backend, number int, rollback bool) (string, *training.History, error) {
 	cfg, err := p.runConfig(number, store.Dir())
 	if err != nil {
@@ -94,9 +95,14 @@ func trainModel(run *figures.Run, p *Protocol, store *datastore.Store, b backend
 	if !rollback {
 		cfg.Rollback.Enabled = false
 	}
-	dir, err := runDir(run, cfg, number)
+	dir, inSweep, err := sweepRunDir(run, cfg, number, rollback)
 	if err != nil {
 		return "", nil, err
+	}
+	if !inSweep {
+		if dir, err = runDir(run, cfg, number); err != nil {
+			return "", nil, err
+		}
 	}
 	start := time.Now()
 	h, err := run.Train(cfg, dir, training.Options{Backend: b})
