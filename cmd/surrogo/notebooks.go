@@ -89,7 +89,7 @@ notebooks/README.md is regenerated. Needs Jupyter, GoNB's kernel and gopls/goimp
 func runNotebooksTable(args []string) error {
 	fs := newFlags("notebooks table", "[flags]", `
 Regenerates the table of every figure and table of the papers, with its notebook and status
-(not yet / reproduced at scale S / reproduced at paper scale, from the results saved in
+(not yet / reproduced at scale S / reproduced at paper scale / stale at scale S with the reason, from the results saved in
 figures/), between the markers of notebooks/README.md.`)
 	dir := fs.String("dir", "", "notebooks directory (default: notebooks/ of this checkout)")
 	if err := parseFlags(fs, args, 0); err != nil {

@@ -301,3 +301,40 @@ func TestEnsureKeyedByConfiguration(t *testing.T) {
 		}
 	}
 }
+
+// A README status says "stale" when the saved results were made by another code version.
+func TestStatusStale(t *testing.T) {
+	root := t.TempDir()
+	if _, err := Ensure("2020-fig02", Options{Scale: scale.CPU, Root: root, Log: io.Discard}); err != nil {
+		t.Fatal(err)
+	}
+	status := func() Status {
+		for _, st := range Statuses(root) {
+			if st.ID == "2020-fig02" {
+				return st
+			}
+		}
+		t.Fatal("2020-fig02 not in the statuses")
+		return Status{}
+	}
+	if got := status().Reproduced(); got != "reproduced at scale cpu" {
+		t.Errorf("fresh results: %q", got)
+	}
+	path := filepath.Join(Dir(root, "2020-fig02", scale.CPU), ResultsFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		t.Fatal(err)
+	}
+	top["version"] = json.RawMessage("7")
+	data, _ = json.Marshal(top)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := status().Reproduced(); !strings.HasPrefix(got, "stale at scale cpu (saved by code version 7, the code is at version 0)") {
+		t.Errorf("results of another version: %q", got)
+	}
+}

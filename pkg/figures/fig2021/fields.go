@@ -20,9 +20,9 @@ import (
 // configurations.
 
 func init() {
-	figures.Register(figures.Def[FieldsResults]{ID: "2021-fig05", Version: 1, Compute: computeFields, Render: renderFig05, Summary: summaryFig05})
-	figures.Register(figures.Def[FieldsResults]{ID: "2021-fig06", Version: 1, Compute: computeFields, Render: renderFig06, Summary: summaryFig06})
-	figures.Register(figures.Def[FieldsResults]{ID: "2021-fig07", Version: 1, Compute: computeFields, Render: renderFig07, Summary: summaryFig07})
+	figures.Register(figures.Def[FieldsResults]{ID: "2021-fig05", Version: trainedVersion, Compute: computeFields, Render: renderFig05, Summary: summaryFig05})
+	figures.Register(figures.Def[FieldsResults]{ID: "2021-fig06", Version: trainedVersion, Compute: computeFields, Render: renderFig06, Summary: summaryFig06})
+	figures.Register(figures.Def[FieldsResults]{ID: "2021-fig07", Version: trainedVersion, Compute: computeFields, Render: renderFig07, Summary: summaryFig07})
 }
 
 // FieldsResults are what Figs. 5-7 draw: the hub's sample files, the residual statistics of each

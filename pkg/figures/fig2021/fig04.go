@@ -19,7 +19,7 @@ import (
 // discarded epochs are drawn as the branch that was abandoned).
 
 func init() {
-	figures.Register(figures.Def[Fig04Results]{ID: "2021-fig04", Version: 1, Compute: computeFig04, Render: renderFig04, Summary: summaryFig04})
+	figures.Register(figures.Def[Fig04Results]{ID: "2021-fig04", Version: trainedVersion, Compute: computeFig04, Render: renderFig04, Summary: summaryFig04})
 }
 
 // Fig04Results are the two training histories of model 9.

@@ -37,7 +37,7 @@ import (
 // paper's (weights do not change the cost); M and E are the hub's data set and training times.
 
 func init() {
-	figures.Register(figures.Def[SpeedupResults]{ID: "2021-speedup", Version: 1, Compute: computeSpeedup, Render: renderSpeedup, Summary: summarySpeedup})
+	figures.Register(figures.Def[SpeedupResults]{ID: "2021-speedup", Version: trainedVersion, Compute: computeSpeedup, Render: renderSpeedup, Summary: summarySpeedup})
 }
 
 // Paper values of section 4.

@@ -17,10 +17,10 @@ import (
 // and the field densities of MSE and MAE models (Fig. 11).
 
 func init() {
-	figures.Register(figures.Def[Fig08Results]{ID: "2021-fig08", Version: 1, Compute: computeFig08, Render: renderFig08, Summary: summaryFig08})
-	figures.Register(figures.Def[SlicesResults]{ID: "2021-fig09", Version: 1, Compute: computeSlices, Render: renderFig09, Summary: summaryFig09})
-	figures.Register(figures.Def[SlicesResults]{ID: "2021-fig10", Version: 1, Compute: computeSlices, Render: renderFig10, Summary: summaryFig10})
-	figures.Register(figures.Def[Fig11Results]{ID: "2021-fig11", Version: 1, Compute: computeFig11, Render: renderFig11, Summary: summaryFig11})
+	figures.Register(figures.Def[Fig08Results]{ID: "2021-fig08", Version: trainedVersion, Compute: computeFig08, Render: renderFig08, Summary: summaryFig08})
+	figures.Register(figures.Def[SlicesResults]{ID: "2021-fig09", Version: trainedVersion, Compute: computeSlices, Render: renderFig09, Summary: summaryFig09})
+	figures.Register(figures.Def[SlicesResults]{ID: "2021-fig10", Version: trainedVersion, Compute: computeSlices, Render: renderFig10, Summary: summaryFig10})
+	figures.Register(figures.Def[Fig11Results]{ID: "2021-fig11", Version: trainedVersion, Compute: computeFig11, Render: renderFig11, Summary: summaryFig11})
 }
 
 // Fig08Results are the 2-D histograms of prediction vs truth of models 9 and 11 (the hub's

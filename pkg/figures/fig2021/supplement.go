@@ -22,7 +22,7 @@ func init() {
 	for i, model := range supplementModels {
 		figures.Register(figures.Def[SuppResults]{
 			ID:      fmt.Sprintf("2021-figS%d", i+1),
-			Version: 1,
+			Version: trainedVersion,
 			Compute: func(run *figures.Run) (SuppResults, error) { return computeSupp(run, model) },
 			Render:  renderSupp, Summary: summarySupp,
 		})

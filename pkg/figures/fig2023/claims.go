@@ -594,7 +594,11 @@ var Claims = []Claim{
 			}
 			m, _ := groupStats(others, "whole")
 			z := (e2.Mean("whole") - m) / sd
-			return z > 2, fmt.Sprintf("20E2 is %.2f σ above the others' mean (σ = %.3g)", z, sd), true
+			side := "above"
+			if z < 0 {
+				side = "below"
+			}
+			return z > 2, fmt.Sprintf("20E2 is %.2f σ %s the others' mean (σ = %.3g)", math.Abs(z), side, sd), true
 		}},
 	{ID: "C16", Figure: "2023-fig10", Quote: "A repeating feature is that the error increases with the number of sources in all cases.",
 		Test: "every finished ladder model: Spearman ρ(k, whole MAE) > 0",
