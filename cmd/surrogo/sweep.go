@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/surrogo/surrogo/pkg/figures"
+	"github.com/surrogo/surrogo/pkg/figures/fig2021"
 	"github.com/surrogo/surrogo/pkg/figures/fig2023"
 	"io"
 	"os"
@@ -67,7 +68,8 @@ one machine skip the runs another one holds.
 Nothing finished is overwritten: a result file holding another configuration, or a results
 directory of another sweep, is refused before any work (exit status 2). After one of the 2023
 sweeps of this checkout at the cpu scale (figures/sweeps/2023-*-cpu.json), the claims table of
-notebooks/README.md is regenerated from the finished runs: commit it with them.
+notebooks/README.md is regenerated from the finished runs, and after the 2021 Table 2 sweep
+(figures/sweeps/2021-table2-cpu.json) its 2021 Table 2: commit them with the runs.
 Exit status: 0 when every run of the shard is done (or being run by another process), 1 when
 runs failed or the sweep paused (--max-time, Ctrl-C), 2 for bad input.`+"\n"+sweepFileHelp)
 	shardFlag := fs.String("shard", "", "run only the runs of index i mod n (e.g. 0/2 and 1/2)")
@@ -128,10 +130,21 @@ runs failed or the sweep paused (--max-time, Ctrl-C), 2 for bad input.`+"\n"+swe
 }
 
 // updateClaims regenerates the 2023 claims table of notebooks/README.md when p writes the cpu
-// results of a 2023 sweep of this checkout (fig2023.ClaimsRead), so that the table follows the
-// finished runs; a failure is reported, not fatal (the runs are saved).
+// results of a 2023 sweep of this checkout (fig2023.ClaimsRead), and its 2021 Table 2 after the
+// cpu Table 2 sweep (fig2021.Table2Read), so that the tables follow the finished runs; a failure
+// is reported, not fatal (the runs are saved).
 func updateClaims(p *sweep.Plan) {
 	repo, err := figures.RepoRoot()
+	if err == nil && fig2021.Table2Read(repo, p.Out) {
+		changed, err := fig2021.UpdateTable2Readme(repo)
+		switch {
+		case err != nil:
+			fmt.Fprintf(sweepOutput, "warning: notebooks/README.md's 2021 Table 2 not updated: %v\n", err)
+		case changed:
+			fmt.Fprintln(sweepOutput, "notebooks/README.md: the 2021 Table 2 now reflects the finished runs (commit it with them)")
+		}
+		return
+	}
 	if err != nil || !fig2023.ClaimsRead(repo, p.Out) {
 		return
 	}

@@ -231,14 +231,20 @@ func MeasurePDF(target, pred []float32) (PDF, error) {
 	}
 	n := float64(len(target))
 	p.LowTarget, p.LowPrediction, p.ZeroTarget, p.ZeroPrediction = float64(lowT)/n, float64(lowP)/n, float64(zeroT)/n, float64(zeroP)/n
-	w := (pdfHi - pdfLo) / pdfBins
-	for i := range p.Target {
-		lo := pdfLo + float64(i)*w
-		if lo >= -1e-12 && lo+w <= lowField+1e-12 {
-			p.LowL1 += math.Abs(p.Target[i]-p.Prediction[i]) * w
+	p.LowL1 = lowL1(pdfLo, (pdfHi-pdfLo)/pdfBins, p.Target, p.Prediction)
+	return p, nil
+}
+
+// lowL1 is the L1 distance over [0, lowField) of two densities on bins of width w from lo.
+func lowL1(lo, w float64, target, pred []float64) float64 {
+	d := 0.0
+	for i := range target {
+		a := lo + float64(i)*w
+		if a >= -1e-12 && a+w <= lowField+1e-12 {
+			d += math.Abs(target[i]-pred[i]) * w
 		}
 	}
-	return p, nil
+	return d
 }
 
 // MeasureSupplement computes the data of a supplementary figure (S1-S12) from a model's targets

@@ -381,6 +381,23 @@ func TestTrainedFiguresSmoke(t *testing.T) {
 			t.Errorf("%s: sweep test residual mean %g, max %g; the figure's %g, %g", res.ID, test.Residual.Mean, test.Residual.Max, m.Mean, m.Max)
 		}
 	}
+	// The Table 2 of the committed sweep results: every model, the run without roll-back, the
+	// same residuals as the figure's.
+	st2, without, done, total, err := LoadTable2Sweep(root, scale.Smoke)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st2.Models) != 14 || without == nil || done != 15 || total != 15 {
+		t.Fatalf("sweep table: %d models, without roll-back %v, %d/%d runs", len(st2.Models), without != nil, done, total)
+	}
+	for i, m := range st2.Models {
+		if m.Paper.Number != i+1 || math.Abs(m.Mean-byNumber[i+1].Mean) > 1e-6*m.Mean || m.Training.BestEpoch != byNumber[i+1].Training.BestEpoch {
+			t.Errorf("sweep table row %d: model %d, mean %g (figure %g)", i, m.Paper.Number, m.Mean, byNumber[i+1].Mean)
+		}
+	}
+	if md := SweepTable2Markdown(st2, without, done, total); !strings.Contains(md, "15/15 runs done") || !strings.Contains(md, "9 without roll-back") {
+		t.Errorf("sweep table:\n%s", md)
+	}
 }
 
 // The committed declaration of the cpu Table 2 sweep is the one Table2Sweep writes.
@@ -474,5 +491,49 @@ func TestSpeedupCases(t *testing.T) {
 	}
 	if cases[1].Delta != 1e-4 || cases[1].Epsilon != 4e-3 {
 		t.Errorf("trained case %+v: want delta at 32 × 32 and the batch-64 epsilon", cases[1])
+	}
+}
+
+// The Table 2 block of notebooks/README.md is the one the committed sweep results give.
+func TestTable2Readme(t *testing.T) {
+	root, err := figures.RepoRoot()
+	if err != nil {
+		t.Skip(err)
+	}
+	if os.Getenv("SURROGO_UPDATE") == "1" {
+		if _, err := UpdateTable2Readme(root); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path, have, want, err := Table2Readme(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if have != want {
+		t.Errorf("%s: the 2021 Table 2 block is out of date (SURROGO_UPDATE=1 go test -run TestTable2Readme ./pkg/figures/fig2021)", path)
+	}
+}
+
+func TestPlateau(t *testing.T) {
+	js := func(v ...float64) []training.JSONFloat {
+		out := make([]training.JSONFloat, len(v))
+		for i, x := range v {
+			out[i] = training.JSONFloat(x)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		losses []training.JSONFloat
+		k      int
+		want   float64
+	}{
+		{js(4, 4, 2, 2), 2, 0.5},
+		{js(9, 3, 3, 3, 3), 2, 1},
+		{js(1, 2, 3), 2, math.NaN()},
+	} {
+		got := Plateau(c.losses, c.k)
+		if !(got == c.want || math.IsNaN(got) && math.IsNaN(c.want)) {
+			t.Errorf("Plateau(%v, %d) = %g, want %g", c.losses, c.k, got, c.want)
+		}
 	}
 }

@@ -175,6 +175,14 @@ func (p *Protocol) DataSet(seed uint64) (dataset.Spec, error) {
 	return dataset.New(dataset.Recipe2021, p.DataScale, seed)
 }
 
+// batchText describes the batch size next to the paper's 25.
+func (p *Protocol) batchText() string {
+	if p.BatchSize == 25 {
+		return "the paper's batch 25"
+	}
+	return fmt.Sprintf("batch %d instead of 25", p.BatchSize)
+}
+
 // describeReduction says what differs from the paper at this scale.
 func (p *Protocol) describeReduction(spec dataset.Spec) string {
 	if p.Scale == scale.Paper {
@@ -191,8 +199,8 @@ func (p *Protocol) describeReduction(spec dataset.Spec) string {
 		fmt.Sprintf("metrics on %d test configurations (%s) instead of 4000", p.TestExamples, p.Test),
 		fmt.Sprintf("NN2 width %d instead of 64 (bottleneck %s channels)", p.Width, bottleneck(p.N, p.Width)),
 		fmt.Sprintf("%d epochs instead of 800", p.Epochs),
-		fmt.Sprintf("batch %d instead of 25", p.BatchSize),
 		fmt.Sprintf("Adam learning rate %g (the authors' code: 5e-6)", p.LearningRate),
+		p.batchText(),
 		fmt.Sprintf("roll-back window m = %d, s = %d instead of 20, 5 (scaled with the epochs; C = %g, rule %s)", p.Rollback.M, p.Rollback.S, p.Rollback.C, p.Rollback.Rule),
 		fmt.Sprintf("LeakyReLU slope %g (Flux's default, the authors' code)", models.PaperLeakySlope2021),
 	)

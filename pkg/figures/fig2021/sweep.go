@@ -2,10 +2,13 @@ package fig2021
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
+	"github.com/surrogo/surrogo/pkg/atomicfile"
 	"github.com/surrogo/surrogo/pkg/figures"
 	"github.com/surrogo/surrogo/pkg/scale"
 	"github.com/surrogo/surrogo/pkg/sweep"
@@ -138,4 +141,208 @@ func sweepRunDir(run *figures.Run, cfg training.Config, number int, rollback boo
 		}
 	}
 	return "", false, nil
+}
+
+// LoadTable2Sweep reads the finished runs of the Table 2 sweep at a scale under the figures
+// directory root (their committed result files; nothing is trained or read from the caches):
+// a Table2Results whose Models are the finished models with roll-back, in Table 2's order, with
+// the metrics the sweep keeps (residuals, slices and field densities; no supplement, no saved
+// fields), and the run without roll-back when it is finished (nil otherwise). done counts the
+// finished runs of the sweep's total.
+func LoadTable2Sweep(root string, sc scale.Scale) (r Table2Results, without *ModelResult, done, total int, err error) {
+	sw, err := Table2Sweep(sc, root)
+	if err != nil {
+		return r, nil, 0, 0, err
+	}
+	p, err := sw.Plan()
+	if err != nil {
+		return r, nil, 0, 0, err
+	}
+	st, err := p.Status(sweep.Shard{})
+	if err != nil {
+		return r, nil, 0, 0, err
+	}
+	proto, err := NewProtocol(sc)
+	if err != nil {
+		return r, nil, 0, 0, err
+	}
+	r = Table2Results{Protocol: proto, DataSet: p.DataSpec.Describe(), DataID: p.DataSpec.ID()}
+	byID := map[string]*sweep.Result{}
+	for _, rs := range st.Runs {
+		if rs.State != sweep.Done {
+			continue
+		}
+		res, err := sweep.ReadResult(rs.Result)
+		if err != nil {
+			return r, nil, 0, 0, err
+		}
+		byID[rs.ID] = res
+	}
+	for _, pm := range paperTable2 {
+		if res := byID[Table2RunID(pm.Number, true)]; res != nil {
+			mr, err := ModelOfSweep(pm.Number, res)
+			if err != nil {
+				return r, nil, 0, 0, err
+			}
+			r.Models = append(r.Models, mr)
+		}
+	}
+	if res := byID[Table2RunID(9, false)]; res != nil {
+		mr, err := ModelOfSweep(9, res)
+		if err != nil {
+			return r, nil, 0, 0, err
+		}
+		without = &mr
+	}
+	return r, without, len(byID), len(p.Runs), nil
+}
+
+// ModelOfSweep returns the Table 2 row of model number from its sweep result: the test and
+// training residuals and slices, the test field densities and the training record (without
+// the roll-back events, which the result counts only).
+func ModelOfSweep(number int, res *sweep.Result) (ModelResult, error) {
+	pm, err := Paper(number)
+	if err != nil {
+		return ModelResult{}, err
+	}
+	test, train := res.Evals["test"], res.Evals["train"]
+	if test == nil || train == nil || test.Residual == nil || train.Residual == nil {
+		return ModelResult{}, fmt.Errorf("sweep result %s: no test and train residuals", res.ID)
+	}
+	split := func(name string, m *sweep.Metrics) SplitMetrics {
+		s := SplitMetrics{Split: name, Examples: m.Data.Examples, Residual: *m.Residual}
+		for _, sl := range m.Slices {
+			s.Slices = append(s.Slices, SliceRow{Lo: sl.Lo, Hi: sl.Hi, N: sl.N, Mean: sl.Mean, Std: sl.Std})
+		}
+		if a := m.SliceAggregate; a != nil {
+			s.Aggregate = Aggregate{MeanOfMeans: a.MeanOfMeans, MaxOfMeans: a.MaxOfMeans, MeanOfStds: a.MeanOfStds,
+				MaxOfStds: a.MaxOfStds, MeanOfAbsMeans: a.MeanOfAbsMeans, MaxOfAbsMeans: a.MaxOfAbsMeans}
+		}
+		return s
+	}
+	t := res.Training
+	mr := ModelResult{Paper: pm, Test: split("test", test), Train: split(trainSplitName, train),
+		Training: TrainingRecord{TrainLoss: t.TrainLoss, TestLoss: t.TestLoss, NumRollbacks: t.Rollbacks, EpochsRun: t.EpochsRun,
+			BestEpoch: t.Best.Epoch, BestTrainLoss: t.Best.TrainLoss, Seconds: res.Provenance.TrainSeconds}}
+	mr.Mean, mr.P99, mr.Max = mr.Test.Residual.Mean, mr.Test.Residual.P99.Estimate, mr.Test.Residual.Max
+	if pdf := test.PDF; pdf != nil && len(pdf.Edges) > 1 {
+		mr.PDF = PDF{Target: pdf.Target, Prediction: pdf.Prediction,
+			LowL1: lowL1(pdf.Edges[0], pdf.Edges[1]-pdf.Edges[0], pdf.Target, pdf.Prediction)}
+	}
+	return mr, nil
+}
+
+// Plateau is the mean training loss of the last k kept epochs over that of the k before: 1 when
+// the loss has stopped falling, below 1 while it still falls (NaN with fewer than 2k epochs).
+func Plateau(losses []training.JSONFloat, k int) float64 {
+	if k < 1 || len(losses) < 2*k {
+		return math.NaN()
+	}
+	sum := func(v []training.JSONFloat) float64 {
+		s := 0.0
+		for _, x := range v {
+			s += float64(x)
+		}
+		return s
+	}
+	n := len(losses)
+	return sum(losses[n-k:]) / sum(losses[n-2*k:n-k])
+}
+
+// plateauEpochs is the k of Plateau in the sweep table.
+const plateauEpochs = 10
+
+// SweepTable2Markdown is the Table 2 of the finished sweep runs (LoadTable2Sweep), side by side with
+// the paper's, with the roll-back counts, the kept epochs, the plateau of the training loss and
+// the training times, then the paper's conclusions tested on what is finished.
+func SweepTable2Markdown(r Table2Results, without *ModelResult, done, total int) string {
+	var b strings.Builder
+	p := r.Protocol
+	fmt.Fprintf(&b, "Scale %s: %s %d/%d runs done. Data: %s. Protocol: %s.\n\n", p.Scale, SweepTable2, done, total, r.DataSet, p.Reduced)
+	if len(r.Models) == 0 {
+		b.WriteString("No model finished yet.\n")
+		return b.String()
+	}
+	b.WriteString("| model | w | p1 | p2 | D1-D4 | loss | mean res (1e-3) paper / ours | 99-P res (1e-2) paper / ours | max res paper / ours | train mean res (1e-3) | kept epoch | roll-backs | loss plateau | training |\n")
+	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	var seconds float64
+	row := func(name string, m ModelResult) {
+		pm, tr := m.Paper, m.Training
+		fmt.Fprintf(&b, "| %s | %g | %g | %g | %g %g %g %g | %s | %.3g / %.3g | %.3g / %.3g | %.2g / %.2g | %.3g | %d of %d | %d | %.3f | %.1f min |\n",
+			name, pm.W, pm.P1, pm.P2, pm.D1, pm.D2, pm.D3, pm.D4, pm.Loss, pm.Mean*1e3, m.Mean*1e3, pm.P99*1e2, m.P99*1e2, pm.Max, m.Max,
+			m.Train.Residual.Mean*1e3, tr.BestEpoch, len(tr.TrainLoss), tr.NumRollbacks, Plateau(tr.TrainLoss, plateauEpochs), tr.Seconds/60)
+		seconds += tr.Seconds
+	}
+	for _, m := range r.Models {
+		row(fmt.Sprint(m.Paper.Number), m)
+	}
+	if without != nil {
+		row("9 without roll-back", *without)
+	}
+	fmt.Fprintf(&b, "\nLoss plateau: the mean training loss of the last %d epochs over that of the %d before (1: no longer falling). "+
+		"Training time: %.2f hours for these %d runs (provenance in figures/sweeps/%s/%s/runs/).\n\n", plateauEpochs, plateauEpochs, seconds/3600, done, SweepTable2, p.Scale)
+	b.WriteString(ConclusionsMarkdown(r))
+	b.WriteString(rollbackMarkdown(r, without))
+	return b.String()
+}
+
+// rollbackMarkdown tests the paper's roll-back conclusions on model 9 trained with and without
+// roll-back from the same seed (Fig. 4): the jumps the rule finds in the run without it, the
+// roll-backs of the run with it (the paper: about 40 in 800 epochs) and the kept losses.
+func rollbackMarkdown(r Table2Results, without *ModelResult) string {
+	with, err := r.model(9)
+	if err != nil || without == nil {
+		return "- Roll-back removes the jumps of the training loss (Fig. 4): **not testable yet** (model 9 with and without roll-back have not both finished).\n"
+	}
+	jumps := Jumps(floats(without.Training.TrainLoss), r.Protocol.Rollback)
+	w, wo := with.Training, without.Training
+	holds := float64(w.BestTrainLoss) <= float64(wo.BestTrainLoss)
+	return fmt.Sprintf("- Roll-back removes the jumps of the training loss and keeps a better model (Fig. 4; model 9, same seed): without roll-back the rule "+
+		"(C = %g, m = %d) finds %d jump(s) in %d epochs and the kept training loss is %.4g (test residual %.3g); with roll-back %d roll-backs in %d epochs run "+
+		"(the paper: about 40 in 800), kept training loss %.4g (test residual %.3g) — %s.\n",
+		r.Protocol.Rollback.C, r.Protocol.Rollback.M, len(jumps), len(wo.TrainLoss), float64(wo.BestTrainLoss), without.Mean,
+		w.NumRollbacks, w.EpochsRun, float64(w.BestTrainLoss), with.Mean, map[bool]string{true: "**holds**", false: "**does not hold**"}[holds])
+}
+
+// Markers of the generated Table 2 block of notebooks/README.md.
+const (
+	Table2Begin = "<!-- BEGIN 2021 TABLE 2 (generated from the cpu sweep results: SURROGO_UPDATE=1 go test -run TestTable2Readme ./pkg/figures/fig2021) -->"
+	Table2End   = "<!-- END 2021 TABLE 2 -->"
+)
+
+// Table2Readme returns repo/notebooks/README.md, its content, and its content with the block
+// between Table2Begin and Table2End computed from the cpu results of the Table 2 sweep.
+func Table2Readme(repo string) (path, have, want string, err error) {
+	path = filepath.Join(repo, "notebooks", "README.md")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return path, "", "", err
+	}
+	have = string(data)
+	i, j := strings.Index(have, Table2Begin), strings.Index(have, Table2End)
+	if i < 0 || j < i {
+		return path, have, "", fmt.Errorf("%s lacks the markers %q ... %q", path, Table2Begin, Table2End)
+	}
+	r, without, done, total, err := LoadTable2Sweep(filepath.Join(repo, "figures"), scale.CPU)
+	if err != nil {
+		return path, have, "", err
+	}
+	return path, have, have[:i+len(Table2Begin)] + "\n\n" + SweepTable2Markdown(r, without, done, total) + "\n" + have[j:], nil
+}
+
+// UpdateTable2Readme rewrites the Table 2 block of repo/notebooks/README.md from the cpu results
+// of the Table 2 sweep, atomically, and reports whether it changed. `surrogo sweep run` calls it
+// after the cpu Table 2 sweep of the checkout, so that the committed table follows the runs.
+func UpdateTable2Readme(repo string) (changed bool, err error) {
+	path, have, want, err := Table2Readme(repo)
+	if err != nil || want == have {
+		return false, err
+	}
+	return true, atomicfile.WriteFile(path, []byte(want), 0o644)
+}
+
+// Table2Read reports whether out is the cpu results directory of the Table 2 sweep under
+// repo/figures.
+func Table2Read(repo, out string) bool {
+	return filepath.Clean(filepath.Join(repo, "figures", "sweeps", SweepTable2, string(scale.CPU))) == filepath.Clean(out)
 }
