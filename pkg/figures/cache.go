@@ -77,7 +77,11 @@ func (r *Run) Train(cfg training.Config, dir string, opt training.Options) (*tra
 	}
 	h, err := training.Run(r.Context(), cfg, dir, opt)
 	if err == nil {
-		r.Step(reused, "training run %s", filepath.Base(dir))
+		name := filepath.Base(dir)
+		if name == "train" { // a sweep's slot, SLOT/train: the slot names the run
+			name = filepath.Base(filepath.Dir(dir))
+		}
+		r.Step(reused, "training run %s", name)
 	}
 	return h, err
 }

@@ -61,7 +61,8 @@ func newBackend(run *figures.Run) (backends.Backend, error) { return run.NewBack
 // `surrogo figure`): training/<data ID>/2021-model<NN>-w<width>-e<epochs>[-norollback]-<key>,
 // where key hashes the whole configuration (the data cache's location excepted) and
 // surrogate.CodeVersion, so that a changed setting or training code never meets an older run.
-// Pass it as surrogate.TrainOptions.Dir to train (or find) the run the figures use.
+// The runs the Table 2 sweep declares train in its slots instead: pass TrainDir as
+// surrogate.TrainOptions.Dir to train (or find) the run the figures use.
 func RunDir(cache string, cfg training.Config, number int) string {
 	c := cfg
 	c.Data.Dir = ""
@@ -73,18 +74,9 @@ func RunDir(cache string, cfg training.Config, number int) string {
 	return filepath.Join(cache, "training", c.Data.ID, name+"-"+hex.EncodeToString(sum[:4]))
 }
 
-// runDir returns RunDir under the run's cache directory.
-func runDir(run *figures.Run, cfg training.Config, number int) (string, error) {
-	root, err := run.CacheDir()
-	if err != nil {
-		return "", err
-	}
-	return RunDir(root, cfg, number), nil
-}
-
 // trainModel trains model number of the protocol on the data cache (or finds the finished run)
 // and returns its directory and history. rollback false turns the roll-back off (Fig. 4a). A run
-// the Table 2 sweep declares is trained in the sweep's slot (sweepRunDir), others in RunDir.
+// the Table 2 sweep declares is trained in the sweep's slot, others in RunDir (TrainDir).
 func trainModel(run *figures.Run, p *Protocol, store *datastore.Store, b backends.Backend, number int, rollback bool) (string, *training.History, error) {
 	cfg, err := p.runConfig(number, store.Dir())
 	if err != nil {
@@ -95,14 +87,13 @@ func trainModel(run *figures.Run, p *Protocol, store *datastore.Store, b backend
 	if !rollback {
 		cfg.Rollback.Enabled = false
 	}
-	dir, inSweep, err := sweepRunDir(run, cfg, number, rollback)
+	cache, err := run.CacheDir()
 	if err != nil {
 		return "", nil, err
 	}
-	if !inSweep {
-		if dir, err = runDir(run, cfg, number); err != nil {
-			return "", nil, err
-		}
+	dir, err := TrainDir(cache, cfg, number)
+	if err != nil {
+		return "", nil, err
 	}
 	start := time.Now()
 	h, err := run.Train(cfg, dir, training.Options{Backend: b})

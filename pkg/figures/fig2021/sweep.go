@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/surrogo/surrogo/pkg/atomicfile"
-	"github.com/surrogo/surrogo/pkg/figures"
 	"github.com/surrogo/surrogo/pkg/scale"
 	"github.com/surrogo/surrogo/pkg/sweep"
 	"github.com/surrogo/surrogo/pkg/training"
@@ -117,30 +116,30 @@ func WriteSweepFile(root string, sc scale.Scale) (bool, error) {
 	return true, os.WriteFile(path, data, 0o644)
 }
 
-// sweepRunDir returns the training directory of a figure's run when the Table 2 sweep of the
-// run's scale declares the same configuration: the sweep's slot under the figures' cache
-// (.cache/sweeps/2021-table2/SCALE/runs/ID-HASH/train), so that the figure and `surrogo sweep
-// run` share their training. ok is false when the sweep does not declare it (another seed or
-// protocol): the figure then trains in RunDir.
-func sweepRunDir(run *figures.Run, cfg training.Config, number int, rollback bool) (dir string, ok bool, err error) {
-	sw, err := Table2Sweep(run.Scale, run.Root)
+// TrainDir returns the directory model number of Table 2 trains in with configuration cfg
+// under the cache root cache (surrogate.DefaultCache() in a notebook, the figures' cache
+// directory in `surrogo figure`): the slot of the Table 2 sweep of cfg's scale when the sweep
+// declares cfg (cache/sweeps/2021-table2/SCALE/runs/ID-HASH/train, where `surrogo sweep run`
+// trains it too), else RunDir(cache, cfg, number) (another seed or protocol). cfg.Rollback.Enabled
+// tells the run of Fig. 4a (model 9 without roll-back) from model 9's.
+func TrainDir(cache string, cfg training.Config, number int) (string, error) {
+	sw, err := Table2Sweep(cfg.Scale, "")
 	if err != nil {
-		return "", false, err
+		return "", err
 	}
-	if sw.Work, err = run.CacheDir("sweeps", SweepTable2, string(run.Scale)); err != nil {
-		return "", false, err
-	}
+	sw.Work = filepath.Join(cache, "sweeps", SweepTable2, string(cfg.Scale))
+	sw.Out = filepath.Join(sw.Work, "results") // unused: only the slots are looked up
 	plan, err := sw.Plan()
 	if err != nil {
-		return "", false, err
+		return "", err
 	}
-	id := Table2RunID(number, rollback)
+	id, hash := Table2RunID(number, cfg.Rollback.Enabled), sweep.ConfigHash(cfg)
 	for _, r := range plan.Runs {
-		if r.ID == id && r.Hash == sweep.ConfigHash(cfg) {
-			return r.RunDir, true, nil
+		if r.ID == id && r.Hash == hash {
+			return r.RunDir, nil
 		}
 	}
-	return "", false, nil
+	return RunDir(cache, cfg, number), nil
 }
 
 // LoadTable2Sweep reads the finished runs of the Table 2 sweep at a scale under the figures
