@@ -398,6 +398,13 @@ func TestTrainedFiguresSmoke(t *testing.T) {
 	if md := SweepTable2Markdown(st2, without, done, total); !strings.Contains(md, "15/15 runs done") || !strings.Contains(md, "9 without roll-back") {
 		t.Errorf("sweep table:\n%s", md)
 	}
+	fig, err := CurvesFigure(st2, without)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fig.Save(filepath.Join(t.TempDir(), "curves.png")); err != nil {
+		t.Error(err)
+	}
 }
 
 // The committed declaration of the cpu Table 2 sweep is the one Table2Sweep writes.

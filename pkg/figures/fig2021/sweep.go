@@ -8,7 +8,10 @@ import (
 	"slices"
 	"strings"
 
+	"gonum.org/v1/plot/vg"
+
 	"github.com/surrogo/surrogo/pkg/atomicfile"
+	"github.com/surrogo/surrogo/pkg/plots"
 	"github.com/surrogo/surrogo/pkg/scale"
 	"github.com/surrogo/surrogo/pkg/sweep"
 	"github.com/surrogo/surrogo/pkg/training"
@@ -344,4 +347,37 @@ func UpdateTable2Readme(repo string) (changed bool, err error) {
 // repo/figures.
 func Table2Read(repo, out string) bool {
 	return filepath.Clean(filepath.Join(repo, "figures", "sweeps", SweepTable2, string(scale.CPU))) == filepath.Clean(out)
+}
+
+// CurvesFigure draws the training and test losses per kept epoch of the models of a Table 2
+// (the hub's or LoadTable2Sweep's) and, when not nil, of model 9 without roll-back: whether the
+// losses have reached a plateau within the scale's epochs.
+func CurvesFigure(r Table2Results, without *ModelResult) (*plots.Figure, error) {
+	if len(r.Models) == 0 {
+		return nil, errIncomplete
+	}
+	train := &plots.Axes{Title: "training loss", XLabel: "epoch", YLabel: "loss", LogY: true, Grid: true, Legend: plots.LegendTopRight}
+	test := &plots.Axes{Title: "test loss", XLabel: "epoch", YLabel: "loss", LogY: true, Grid: true}
+	n := len(r.Models)
+	if without != nil {
+		n++
+	}
+	add := func(label string, m ModelResult, k int, dashed bool) {
+		col := plots.Viridis.At(0.9 * float64(k) / float64(max(n-1, 1)))
+		l := train.Line(label, epochs(len(m.Training.TrainLoss)), floats(m.Training.TrainLoss))
+		l.Color, l.Marker, l.Dashed = col, plots.MarkerNone, dashed
+		l = test.Line("", epochs(len(m.Training.TestLoss)), floats(m.Training.TestLoss))
+		l.Color, l.Marker, l.Dashed = col, plots.MarkerNone, dashed
+	}
+	for k, m := range r.Models {
+		add(fmt.Sprintf("%d (%s, w = %g)", m.Paper.Number, m.Paper.Loss, m.Paper.W), m, k, m.Paper.P2 == 0)
+	}
+	if without != nil {
+		add("9 without roll-back", *without, len(r.Models), true)
+	}
+	fig := plots.NewFigure(1, 2, train, test)
+	fig.Title = fmt.Sprintf("2021 Table 2: losses per epoch of %d models (dashed: NN 1 only, and model 9 without roll-back)", len(r.Models))
+	fig.Width, fig.Height = 13*vg.Inch, 5.5*vg.Inch
+	fig.Stamp = r.Protocol.Stamp()
+	return fig, nil
 }
