@@ -3,11 +3,9 @@ package fig2021
 import (
 	"fmt"
 	"image/color"
-	"math"
 	"slices"
 	"strings"
 
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
@@ -380,159 +378,30 @@ func archTitleScales(sn, pn Network) string {
 	return archScaleWords(sn) + "; " + archScaleWords(pn)
 }
 
-// --- drawing: a few shapes in a W × H space (the fig2020 diagrams' manner) ---
+// --- drawing: figkit's diagram primitives ---
 
-// archShape is one element of a sketch, drawn with the plot's transforms.
-type archShape func(c draw.Canvas, tx, ty func(float64) vg.Length)
-
-// archSketch is a list of shapes over [0, W] × [0, H], drawn as a panel with hidden axes.
-type archSketch struct {
-	W, H   float64
-	shapes []archShape
-}
-
-func (s *archSketch) add(sh ...archShape) { s.shapes = append(s.shapes, sh...) }
-
-// Plot implements plot.Plotter.
-func (s *archSketch) Plot(c draw.Canvas, p *plot.Plot) {
-	tx, ty := p.Transforms(&c)
-	for _, sh := range s.shapes {
-		sh(c, tx, ty)
-	}
-}
-
-// panel returns the sketch as a figure panel.
-func (s *archSketch) panel() *plots.PlotPanel {
-	p := plot.New()
-	p.HideAxes()
-	p.BackgroundColor = color.Transparent
-	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, s.W, 0, s.H
-	p.Add(s)
-	return &plots.PlotPanel{Plot: p}
-}
-
-// rect is a rectangle over [x0, x1] × [y0, y1], filled and outlined (nil: none).
-func archRect(x0, y0, x1, y1 float64, fill, stroke color.Color) archShape {
-	return func(c draw.Canvas, tx, ty func(float64) vg.Length) {
-		pts := []vg.Point{{X: tx(x0), Y: ty(y0)}, {X: tx(x1), Y: ty(y0)}, {X: tx(x1), Y: ty(y1)}, {X: tx(x0), Y: ty(y1)}}
-		if fill != nil {
-			c.FillPolygon(fill, pts)
-		}
-		if stroke != nil {
-			c.StrokeLines(draw.LineStyle{Color: stroke, Width: 0.7}, append(pts, pts[0]))
-		}
-	}
-}
-
-// line is a straight line from (x0, y0) to (x1, y1), ending in an arrow head with arrow.
-func archLine(x0, y0, x1, y1 float64, width vg.Length, clr color.Color, arrow bool) archShape {
-	return func(c draw.Canvas, tx, ty func(float64) vg.Length) {
-		a, b := vg.Point{X: tx(x0), Y: ty(y0)}, vg.Point{X: tx(x1), Y: ty(y1)}
-		sty := draw.LineStyle{Color: clr, Width: width}
-		dx, dy := float64(b.X-a.X), float64(b.Y-a.Y)
-		l := math.Hypot(dx, dy)
-		if !arrow || l == 0 {
-			c.StrokeLine2(sty, a.X, a.Y, b.X, b.Y)
-			return
-		}
-		const head = 7.0
-		ux, uy := dx/l, dy/l
-		base := vg.Point{X: b.X - vg.Length(head*ux), Y: b.Y - vg.Length(head*uy)}
-		c.StrokeLine2(sty, a.X, a.Y, base.X, base.Y)
-		px, py := vg.Length(-uy*head*0.45), vg.Length(ux*head*0.45)
-		c.FillPolygon(clr, []vg.Point{b, {X: base.X + px, Y: base.Y + py}, {X: base.X - px, Y: base.Y - py}})
-	}
-}
-
-// circle is a circle of radius r points centred at (x, y).
-func archCircle(x, y float64, r vg.Length, fill color.Color) archShape {
-	return func(c draw.Canvas, tx, ty func(float64) vg.Length) {
-		pt := vg.Point{X: tx(x), Y: ty(y)}
-		var path vg.Path
-		path.Move(vg.Point{X: pt.X + r, Y: pt.Y})
-		path.Arc(pt, r, 0, 2*math.Pi)
-		path.Close()
-		c.SetColor(fill)
-		c.Fill(path)
-		c.SetColor(color.Black)
-		c.SetLineWidth(0.7)
-		c.Stroke(path)
-	}
-}
-
-// archTextStyle is a text of size points, bold or italic; xa aligns it horizontally at its x, and it
-// is centred vertically on its y.
-type archTextStyle struct {
-	size         vg.Length
-	bold, italic bool
-	xa           draw.XAlignment
-	color        color.Color
-}
-
-// text writes txt at (x, y).
-func archText(x, y float64, txt string, st archTextStyle) archShape {
-	return func(c draw.Canvas, tx, ty func(float64) vg.Length) {
-		sty := figkit.TextStyle(st.size, st.bold, st.italic)
-		sty.XAlign, sty.YAlign = st.xa, draw.YCenter
-		if st.color != nil {
-			sty.Color = st.color
-		}
-		c.FillText(sty, vg.Point{X: tx(x), Y: ty(y)}, txt)
-	}
-}
-
+// archThousands and shapeText format parameter counts and shapes.
 var (
-	archLeftText   = archTextStyle{size: 8.5, xa: draw.XLeft}
-	archCentreText = archTextStyle{size: 8.5, xa: draw.XCenter}
-	archSmallText  = archTextStyle{size: 7.5, xa: draw.XCenter}
-	archNoteText   = archTextStyle{size: 8, xa: draw.XLeft, italic: true}
-	archHeadText   = archTextStyle{size: 10, xa: draw.XLeft, bold: true}
-	archGreyLine   = color.NRGBA{0x90, 0x90, 0x90, 0xFF}
+	archThousands = figkit.Thousands
+	shapeText     = figkit.ShapeText
 )
 
-// Fills of the stages by kind (the fig2020 diagrams' palette).
-var stageFills = map[models.Kind]color.Color{
-	"":                   color.NRGBA{0xBF, 0xDF, 0xF2, 0xFF}, // input: light blue
-	models.KindConv:      color.NRGBA{0xD9, 0xD9, 0xD9, 0xFF}, // grey
-	models.KindPool:      color.NRGBA{0xFB, 0xD3, 0xA6, 0xFF}, // light orange
-	models.KindConvT:     color.NRGBA{0xC4, 0xE8, 0xC8, 0xFF}, // light green
-	models.KindUpsample:  color.NRGBA{0xE0, 0xCC, 0xE8, 0xFF}, // light purple
-	models.KindBatchNorm: color.White,
-}
-
-// stageBlock returns the block of a stage drawn in a slot centred at x: its height in proportion
-// to the side (of maxSide, at most h), its width growing with log2 of the channels (of maxCh, at
-// most the slot's 0.8).
-func stageBlock(s Stage, x, cy, slot, h float64, maxSide, maxCh int) (x0, y0, x1, y1 float64) {
-	bh := max(h*float64(s.Side)/float64(maxSide), 0.04*h)
-	frac := 0.18 + 0.62*math.Log2(float64(s.Channels)+1)/math.Log2(float64(maxCh)+1)
-	bw := slot * frac
-	return x - bw/2, cy - bh/2, x + bw/2, cy + bh/2
-}
-
-// maxima returns the largest side and channel count of stages.
-func archMaxima(st []Stage) (side, ch int) {
-	for _, s := range st {
-		side, ch = max(side, s.Side), max(ch, s.Channels)
-	}
-	return side, ch
-}
-
-// thousands formats n with thin separators, e.g. 1,234,567.
-func archThousands(n int) string {
-	s := fmt.Sprint(n)
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
+// stageBlocks returns a branch's stages as blocks (figkit.KindFill): with labels, each block's
+// short name below it (stageLabel) and "bottleneck" above the stage of index bottleneck (-1:
+// none).
+func stageBlocks(st []Stage, labels bool, bottleneck int) []figkit.Block {
+	out := make([]figkit.Block, len(st))
+	for i, s := range st {
+		out[i] = figkit.Block{Channels: s.Channels, Side: s.Side, Fill: figkit.KindFill(s.Kind)}
+		if labels {
+			out[i].Label = stageLabel(s)
 		}
-		b.WriteRune(r)
+		if i == bottleneck {
+			out[i].Mark = "bottleneck"
+		}
 	}
-	return b.String()
+	return out
 }
-
-// shapeText formats channels × height × width.
-func shapeText(s [3]int) string { return fmt.Sprintf("%d × %d × %d", s[0], s[1], s[2]) }
 
 // ranges formats sorted model numbers with runs, e.g. "1–3, 8–11".
 func archRanges(v []int) string {
@@ -577,21 +446,21 @@ func switchGroups(sw []Switch) (both, nn1, nn2 []int) {
 // both scales), the weights p1 and p2, the sum and the prediction.
 func Fig02Figure(r Fig02Results) (*plots.Figure, error) {
 	sn, pn := r.Scale, r.Paper
-	d := &archSketch{W: 100, H: 66}
+	d := &figkit.Diagram{W: 100, H: 66}
 	const cy = 34.0
 	// The input and the prediction.
 	ioBox := func(x0, x1 float64, title, what string, shape [3]int, paper [3]int, fill color.Color) {
-		d.add(archRect(x0, cy-9, x1, cy+9, fill, color.Black))
+		d.Add(figkit.Rect(x0, cy-9, x1, cy+9, fill, color.Black))
 		xc := (x0 + x1) / 2
-		d.add(archText(xc, cy+5.5, title, archTextStyle{size: 9.5, bold: true, xa: draw.XCenter}))
-		d.add(archText(xc, cy+2, what, archSmallText))
-		d.add(archText(xc, cy-2, shapeText(shape), archCentreText))
+		d.Add(figkit.Text(xc, cy+5.5, title, figkit.Font{Size: 9.5, Bold: true, XAlign: draw.XCenter}))
+		d.Add(figkit.Text(xc, cy+2, what, figkit.SmallText))
+		d.Add(figkit.Text(xc, cy-2, shapeText(shape), figkit.CentreText))
 		if sn.Scale != pn.Scale {
-			d.add(archText(xc, cy-5.5, "paper: "+shapeText(paper), archSmallText))
+			d.Add(figkit.Text(xc, cy-5.5, "paper: "+shapeText(paper), figkit.SmallText))
 		}
 	}
-	ioBox(0.5, 12.5, "input x", "source image", [3]int{1, sn.N, sn.N}, [3]int{1, pn.N, pn.N}, stageFills[""])
-	ioBox(89, 99.5, "prediction ŷ", "p₁ŷ₁ + p₂ŷ₂", sn.Output, pn.Output, stageFills[models.KindConvT])
+	ioBox(0.5, 12.5, "input x", "source image", [3]int{1, sn.N, sn.N}, [3]int{1, pn.N, pn.N}, figkit.KindFill(""))
+	ioBox(89, 99.5, "prediction ŷ", "p₁ŷ₁ + p₂ŷ₂", sn.Output, pn.Output, figkit.KindFill(models.KindConvT))
 	// The branches.
 	type placed struct {
 		name, sub, p string
@@ -605,24 +474,18 @@ func Fig02Figure(r Fig02Results) (*plots.Figure, error) {
 		}
 		x0, x1 := 18.0, 72.0
 		ym := (br.y0 + br.y1) / 2
-		d.add(archRect(x0, br.y0, x1, br.y1, color.NRGBA{0xF6, 0xF6, 0xF6, 0xFF}, color.Black))
+		d.Add(figkit.Rect(x0, br.y0, x1, br.y1, color.NRGBA{0xF6, 0xF6, 0xF6, 0xFF}, color.Black))
 		title := "NN 1: deep convolutional network (DCNN)"
 		if br.name == "NN2" {
 			title = "NN 2: convolutional autoencoder"
 		}
-		d.add(archText(x0+1, br.y1-2, title, archHeadText))
+		d.Add(figkit.Text(x0+1, br.y1-2, title, figkit.HeadText))
 		// The sketch of the branch at the run's scale.
-		maxSide, maxCh := archMaxima(b.Stages)
 		sx0, sx1 := x0+1.5, x0+24.0
-		slot := (sx1 - sx0) / float64(len(b.Stages))
 		sh := br.y1 - br.y0 - 9
-		scy := br.y0 + 3 + sh/2
-		d.add(archLine(sx0+slot/2, scy, sx1-slot/2, scy, 0.5, archGreyLine, false))
-		for i, s := range b.Stages {
-			bx0, by0, bx1, by1 := stageBlock(s, sx0+slot*(float64(i)+0.5), scy, slot, sh, maxSide, maxCh)
-			d.add(archRect(bx0, by0, bx1, by1, stageFills[s.Kind], color.Black))
-		}
-		d.add(archText((sx0+sx1)/2, br.y0+1.6, fmt.Sprintf("layers at N = %d (blocks: side, log channels)", sn.N), archTextStyle{size: 7, xa: draw.XCenter, italic: true}))
+		d.Add(figkit.BlockRow{Blocks: stageBlocks(b.Stages, false, -1), X0: sx0, Slot: (sx1 - sx0) / float64(len(b.Stages)),
+			Y: br.y0 + 3 + sh/2, H: sh, LineWidth: 0.5}.Shapes()...)
+		d.Add(figkit.Text((sx0+sx1)/2, br.y0+1.6, fmt.Sprintf("layers at N = %d (blocks: side, log channels)", sn.N), figkit.Font{Size: 7, XAlign: draw.XCenter, Italic: true}))
 		// Its numbers at both scales.
 		lx, c1, c2 := x0+27, x0+40.5, x0+49.5
 		rows := [][3]string{
@@ -640,35 +503,35 @@ func Fig02Figure(r Fig02Results) (*plots.Figure, error) {
 		step := (br.y1 - br.y0 - 5.5) / float64(len(rows2))
 		for i, row := range rows2 {
 			y := br.y1 - 5.5 - step*float64(i)
-			st := archCentreText
+			st := figkit.CentreText
 			if i == 0 {
-				st.bold = true
+				st.Bold = true
 			}
-			d.add(archText(lx, y, row[0], archLeftText), archText(c1, y, strings.ReplaceAll(row[1], " x ", " × "), st))
+			d.Add(figkit.Text(lx, y, row[0], figkit.LeftText), figkit.Text(c1, y, strings.ReplaceAll(row[1], " x ", " × "), st))
 			if sn.Scale != pn.Scale {
-				d.add(archText(c2, y, strings.ReplaceAll(row[2], " x ", " × "), st))
+				d.Add(figkit.Text(c2, y, strings.ReplaceAll(row[2], " x ", " × "), st))
 			}
 		}
 		// Input -> branch -> weight -> sum.
-		d.add(archLine(12.5, cy, x0, ym, 1, color.Black, true))
+		d.Add(figkit.Line(12.5, cy, x0, ym, 1, color.Black, true))
 		wx := 79.0
-		d.add(archLine(x1, ym, wx-2.2, ym, 1, color.Black, true))
-		d.add(archText((x1+wx-2.2)/2, ym+2, "ŷ"+br.sub, archTextStyle{size: 10, xa: draw.XCenter, italic: true}))
-		d.add(archCircle(wx, ym, 11, color.White), archText(wx, ym, "× "+br.p, archTextStyle{size: 9, xa: draw.XCenter}))
-		d.add(archLine(wx+1.6, ym+(cy-ym)*0.12, 82.6, cy+(ym-cy)*0.12, 1, color.Black, true))
+		d.Add(figkit.Line(x1, ym, wx-2.2, ym, 1, color.Black, true))
+		d.Add(figkit.Text((x1+wx-2.2)/2, ym+2, "ŷ"+br.sub, figkit.Font{Size: 10, XAlign: draw.XCenter, Italic: true}))
+		d.Add(figkit.Circle(wx, ym, 11, color.White), figkit.Text(wx, ym, "× "+br.p, figkit.Font{Size: 9, XAlign: draw.XCenter}))
+		d.Add(figkit.Line(wx+1.6, ym+(cy-ym)*0.12, 82.6, cy+(ym-cy)*0.12, 1, color.Black, true))
 	}
-	d.add(archCircle(84, cy, 9, color.White), archText(84, cy, "+", archTextStyle{size: 13, xa: draw.XCenter, bold: true}))
-	d.add(archLine(85.6, cy, 89, cy, 1, color.Black, true))
+	d.Add(figkit.Circle(84, cy, 9, color.White), figkit.Text(84, cy, "+", figkit.Font{Size: 13, XAlign: draw.XCenter, Bold: true}))
+	d.Add(figkit.Line(85.6, cy, 89, cy, 1, color.Black, true))
 	// The weights of the models of Table 2.
 	both, nn1, nn2 := switchGroups(r.Switches)
-	d.add(archText(0.5, 2.2, fmt.Sprintf("p₁ and p₂, 0 or 1, are fixed per model (Table 2): both branches in models %s; NN 1 only (p₂ = 0) in %s; NN 2 only (p₁ = 0) in %s. "+
-		"A branch with p = 0 is not built. Drawn: model %d (p₁ = %g, p₂ = %g).", archRanges(both), archRanges(nn1), archRanges(nn2), sn.Model, sn.P1, sn.P2), archNoteText))
+	d.Add(figkit.Text(0.5, 2.2, fmt.Sprintf("p₁ and p₂, 0 or 1, are fixed per model (Table 2): both branches in models %s; NN 1 only (p₂ = 0) in %s; NN 2 only (p₁ = 0) in %s. "+
+		"A branch with p = 0 is not built. Drawn: model %d (p₁ = %g, p₂ = %g).", archRanges(both), archRanges(nn1), archRanges(nn2), sn.Model, sn.P1, sn.P2), figkit.NoteText))
 	whole := fmt.Sprintf("Whole model: %s parameters at %s", archThousands(sn.Params), archScaleWords(sn))
 	if sn.Scale != pn.Scale {
 		whole += fmt.Sprintf("; %s at the paper's N = %d, width %d", archThousands(pn.Params), pn.N, pn.Width)
 	}
-	d.add(archText(0.5, 64.5, whole+".", archLeftText))
-	fig := plots.Single(d.panel())
+	d.Add(figkit.Text(0.5, 64.5, whole+".", figkit.LeftText))
+	fig := plots.Single(d.Panel())
 	fig.Title = "2021 Fig. 2: the network ŷ = p₁ NN 1(x) + p₂ NN 2(x), from the layer table (models.Analyze); " + archTitleScales(sn, pn)
 	fig.Width, fig.Height = 13*vg.Inch, 6.4*vg.Inch
 	return fig, nil
@@ -725,9 +588,9 @@ func summaryFig02(r Fig02Results) string {
 
 // fig03Panel draws one branch at the run's scale (top) and the paper's (bottom): a block per
 // stage, its channels above, its side and operation below, with the caption's check as a note.
-func fig03Panel(name string, sn, pn Network, notes []string) (*archSketch, error) {
+func fig03Panel(name string, sn, pn Network, notes []string) (*figkit.Diagram, error) {
 	const rowH, noteH = 25.0, 3.2
-	d := &archSketch{W: 100, H: 2*rowH + noteH*float64(len(notes)) + 1}
+	d := &figkit.Diagram{W: 100, H: 2*rowH + noteH*float64(len(notes)) + 1}
 	nets := []Network{sn, pn}
 	if sn.Scale == pn.Scale {
 		nets = []Network{pn}
@@ -740,14 +603,14 @@ func fig03Panel(name string, sn, pn Network, notes []string) (*archSketch, error
 		if !ok {
 			return nil, fmt.Errorf("2021-fig03: the network lacks %s", name)
 		}
-		s, c := archMaxima(b.Stages)
+		s, c := figkit.Maxima(stageBlocks(b.Stages, false, -1))
 		maxSide, maxCh = max(maxSide, s), max(maxCh, c)
 	}
 	for r, n := range nets {
 		b, _ := n.Branch(name)
 		y0 := d.H - rowH*float64(r+1)
-		d.add(archText(1, y0+rowH-2, fmt.Sprintf("%s: %d rows of Table 1, %d convolutions, %s parameters, output %s", archScaleWords(n), b.Rows, b.Convs,
-			archThousands(b.Params), shapeText(b.Output)), archTextStyle{size: 9, bold: true, xa: draw.XLeft}))
+		d.Add(figkit.Text(1, y0+rowH-2, fmt.Sprintf("%s: %d rows of Table 1, %d convolutions, %s parameters, output %s", archScaleWords(n), b.Rows, b.Convs,
+			archThousands(b.Params), shapeText(b.Output)), figkit.Font{Size: 9, Bold: true, XAlign: draw.XLeft}))
 		if r == 0 {
 			legendX := 74.0
 			for _, k := range []struct {
@@ -757,27 +620,19 @@ func fig03Panel(name string, sn, pn Network, notes []string) (*archSketch, error
 				if !slices.ContainsFunc(b.Stages, func(s Stage) bool { return s.Kind == k.kind }) {
 					continue
 				}
-				d.add(archRect(legendX, y0+rowH-2.8, legendX+1.6, y0+rowH-1.2, stageFills[k.kind], color.Black), archText(legendX+2.2, y0+rowH-2, k.label, archLeftText))
+				d.Add(figkit.Swatch(legendX, y0+rowH-2, figkit.KindFill(k.kind), k.label))
 				legendX += 6.3
 			}
 		}
-		slot := min(97.0/float64(len(b.Stages)), 8.0)
-		cy, h := y0+11, 10.0
-		x := func(i int) float64 { return 2 + slot*(float64(i)+0.5) }
-		d.add(archLine(x(0), cy, x(len(b.Stages)-1), cy, 0.6, archGreyLine, false))
-		for i, s := range b.Stages {
-			bx0, by0, bx1, by1 := stageBlock(s, x(i), cy, slot, h, maxSide, maxCh)
-			d.add(archRect(bx0, by0, bx1, by1, stageFills[s.Kind], color.Black))
-			d.add(archText(x(i), cy+h/2+1.6, fmt.Sprint(s.Channels), archCentreText))
-			d.add(archText(x(i), cy-h/2-1.6, fmt.Sprintf("%d²", s.Side), archCentreText))
-			d.add(archText(x(i), cy-h/2-4, stageLabel(s), archSmallText))
-			if name == "NN2" && i == b.Bottleneck {
-				d.add(archText(x(i), cy+h/2+4, "bottleneck", archTextStyle{size: 7.5, xa: draw.XCenter, italic: true}))
-			}
+		bottleneck := -1
+		if name == "NN2" {
+			bottleneck = b.Bottleneck
 		}
+		d.Add(figkit.BlockRow{Blocks: stageBlocks(b.Stages, true, bottleneck), X0: 2, Slot: min(97.0/float64(len(b.Stages)), 8.0),
+			Y: y0 + 11, H: 10, MaxSide: maxSide, MaxChannels: maxCh, Numbers: true}.Shapes()...)
 	}
 	for i, note := range notes {
-		d.add(archText(1, noteH*(float64(len(notes)-i)-0.5)+0.5, note, archNoteText))
+		d.Add(figkit.Text(1, noteH*(float64(len(notes)-i)-0.5)+0.5, note, figkit.NoteText))
 	}
 	return d, nil
 }
@@ -857,7 +712,7 @@ func Fig03Figure(r Fig03Results) (*plots.Figure, error) {
 		if err != nil {
 			return nil, err
 		}
-		panels = append(panels, d.panel())
+		panels = append(panels, d.Panel())
 	}
 	fig := plots.NewFigure(2, 1, panels...)
 	fig.Letters, fig.LetterFormat = true, "(%s)"

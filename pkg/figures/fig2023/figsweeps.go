@@ -9,16 +9,14 @@ import (
 
 	"gonum.org/v1/plot/vg"
 
-	"github.com/surrogo/surrogo/pkg/dataset"
 	"github.com/surrogo/surrogo/pkg/figures"
 	"github.com/surrogo/surrogo/pkg/figures/internal/figkit"
-	"github.com/surrogo/surrogo/pkg/models"
 	"github.com/surrogo/surrogo/pkg/plots"
 	"github.com/surrogo/surrogo/pkg/scale"
 )
 
-// Figs. 5-14, 16 and 17 of the 2023 paper, drawn from the results of the 2023 sweeps (sweeps.go)
-// and Fig. 2, the architecture sketch, drawn from the model's layer table. Each figure's results
+// Figs. 5-14, 16 and 17 of the 2023 paper, drawn from the results of the 2023 sweeps (sweeps.go;
+// Fig. 2, the architecture sketch, is in architecture.go). Each figure's results
 // hold the finished runs it draws (with their per-region, per-count errors, kept epochs and
 // training times), how much of each sweep is done, and the verdicts on the paper's claims
 // about it. At the smoke scale Compute runs the sweeps first (seconds per run); at the other
@@ -76,7 +74,6 @@ func init() {
 			},
 		})
 	}
-	figures.Register(figures.Def[Fig02Results]{ID: "2023-fig02", Compute: computeFig02, Render: renderFig02, Summary: summaryFig02})
 }
 
 func computeSweepFig(run *figures.Run, f sweepFigure) (SweepFigResults, error) {
@@ -401,102 +398,4 @@ func fig17Panels(r *SweepFigResults) ([]plots.Panel, error) {
 		out = append(out, ax)
 	}
 	return out, nil
-}
-
-// --- Fig. 2: the architecture sketch from the layer table ---
-
-// Fig02Results is the layer table of the ED-CNN at the run's scale and at the paper's.
-type Fig02Results struct {
-	Scale  Fig02Net `json:"scale"`
-	Paper  Fig02Net `json:"paper"`
-	Width  int      `json:"width"`
-	Size   int      `json:"size"`
-	Params int      `json:"params"`
-}
-
-// Fig02Net is the sequence of convolution blocks: channels and spatial size after each.
-type Fig02Net struct {
-	Describe string   `json:"describe"`
-	Ops      []string `json:"ops"`
-	Channels []int    `json:"channels"`
-	Sizes    []int    `json:"sizes"`
-	Params   int      `json:"params"`
-}
-
-// fig02Net is the Fig. 2 sketch (Cone) of the ED-CNN of lattice size and width.
-func fig02Net(size, width int) (Fig02Net, error) {
-	c, err := models.Default(models.EDCNN, size)
-	if err != nil {
-		return Fig02Net{}, err
-	}
-	c.Width = width
-	a, err := models.Analyze(c)
-	if err != nil {
-		return Fig02Net{}, err
-	}
-	return Cone(a), nil
-}
-
-func computeFig02(run *figures.Run) (Fig02Results, error) {
-	spec, err := dataset.New(dataset.Recipe2023, run.Scale, 1)
-	if err != nil {
-		return Fig02Results{}, err
-	}
-	s, err := Setup(run.Scale)
-	if err != nil {
-		return Fig02Results{}, err
-	}
-	r := Fig02Results{Width: s.Width, Size: spec.N}
-	if r.Scale, err = fig02Net(spec.N, s.Width); err != nil {
-		return r, err
-	}
-	if r.Paper, err = fig02Net(512, models.PaperWidth); err != nil {
-		return r, err
-	}
-	return r, nil
-}
-
-func fig02Panel(n Fig02Net, title string) *plots.Axes {
-	ax := &plots.Axes{Title: title, XLabel: "layer (conv, pool, upsample) in order", YLabel: "log2 channels (bars) / log2 size", Grid: true,
-		Legend: plots.LegendTopLeft}
-	x := make([]float64, len(n.Ops))
-	ch, sz := make([]float64, len(n.Ops)), make([]float64, len(n.Ops))
-	for i := range n.Ops {
-		x[i] = float64(i)
-		ch[i] = math.Log2(float64(n.Channels[i]))
-		sz[i] = math.Log2(float64(n.Sizes[i]))
-	}
-	// The cone: channels rise to the bottleneck while the image shrinks, then the reverse.
-	l := ax.Line("channels", x, ch)
-	l.Width = 2
-	s := ax.Line("height = width", x, sz)
-	s.Dashed = true
-	return ax
-}
-
-func renderFig02(run *figures.Run, r Fig02Results) error {
-	fig := plots.NewFigure(1, 2, fig02Panel(r.Scale, fmt.Sprintf("this scale: %s, %d parameters", r.Scale.Describe, r.Scale.Params)),
-		fig02Panel(r.Paper, fmt.Sprintf("paper: %s, %d parameters", r.Paper.Describe, r.Paper.Params)))
-	fig.Title = "The encoder-decoder CNN: channels and image size, layer by layer (from models.Analyze)"
-	fig.Width, fig.Height = 12*vg.Inch, 4.5*vg.Inch
-	fig.Stamp = figkit.Stamp(run.Scale, "N=512, width 64", run.Scale == scale.Paper)
-	for _, ext := range []string{".png", ".svg"} {
-		if err := fig.Save(run.Path(run.ID + ext)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func summaryFig02(r Fig02Results) string {
-	var b strings.Builder
-	b.WriteString("| layer | op | channels (scale) | size (scale) | channels (paper) | size (paper) |\n| --- | --- | --- | --- | --- | --- |\n")
-	for i := range r.Paper.Ops {
-		var cs, ss string
-		if i < len(r.Scale.Ops) {
-			cs, ss = fmt.Sprint(r.Scale.Channels[i]), fmt.Sprint(r.Scale.Sizes[i])
-		}
-		fmt.Fprintf(&b, "| %d | %s | %s | %s | %d | %d |\n", i, r.Paper.Ops[i], cs, ss, r.Paper.Channels[i], r.Paper.Sizes[i])
-	}
-	return b.String()
 }
