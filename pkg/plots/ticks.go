@@ -119,7 +119,8 @@ func minus(s string) string {
 }
 
 // logTicker places labelled ticks at powers of ten (10ᵏ) with minor ticks at 2..9 times them. When the
-// range spans less than a decade it labels 1, 2 and 5 times powers of ten instead.
+// range spans less than a decade it labels 1, 2 and 5 times powers of ten instead, and when it is
+// too narrow for two of those, nice linear steps.
 type logTicker struct{}
 
 // Ticks implements plot.Ticker.
@@ -159,6 +160,7 @@ func logTicks(lo, hi float64) []plot.Tick {
 			// 7 and 9 would crowd their neighbours on a log axis.
 			labelled = func(i int) bool { return i != 7 && i != 9 }
 		}
+		n = 0
 		for k := k0; k <= k1; k++ {
 			p := math.Pow(10, float64(k))
 			for i := 1; i <= 9; i++ {
@@ -169,9 +171,15 @@ func logTicks(lo, hi float64) []plot.Tick {
 				t := plot.Tick{Value: v}
 				if labelled(i) {
 					t.Label = minus(strconv.FormatFloat(v, 'g', 3, 64))
+					n++
 				}
 				ticks = append(ticks, t)
 			}
+		}
+		if n < 2 {
+			// A range narrower than the gap between two multiples (e.g. 0.016 to 0.021): nice
+			// linear steps, which a log axis places just as well.
+			return linearTicks(lo, hi, 4, false)
 		}
 		return ticks
 	}

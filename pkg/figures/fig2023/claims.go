@@ -693,7 +693,11 @@ var Claims = []Claim{
 			if f.N < 4 {
 				return untestable("%d sizes with finished models", f.N)
 			}
-			return f.B < 0 && f.R2 >= 0.9, fmt.Sprintf("MAE = %.3g %+.3g ln(size %%), R² = %.2f over %d sizes", f.A, f.B, f.R2, f.N), true
+			sign := "+"
+			if f.B < 0 {
+				sign = "−"
+			}
+			return f.B < 0 && f.R2 >= 0.9, fmt.Sprintf("MAE = %.3g %s %.3g ln(size %%), R² = %.2f over %d sizes", f.A, sign, math.Abs(f.B), f.R2, f.N), true
 		}},
 	{ID: "C22", Figure: "2023-fig14", Quote: "As the training size increases the performance increases but the rate decreases.",
 		Test: "best model per size: the gain from 1.25% to 5% exceeds the gain from 25% to 100% (both 4×)",
