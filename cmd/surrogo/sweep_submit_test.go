@@ -94,55 +94,47 @@ func TestSweepSubmitSlurm(t *testing.T) {
 	}
 
 	// 2. Cancelled mid-run: two tasks at a time; scancel once a run is done and another one has
-	// trained an epoch.
+	// trained an epoch. A run of a few seconds can finish between the moment it is seen mid-run
+	// and the moment Slurm's signal reaches it (on a loaded machine): then the cancellation is
+	// tried again on a fresh copy of the sweep, up to three times.
 	t0 = time.Now()
-	b := writeSweep(t, filepath.Join(dir, "b"), "slurm", cache, slurmRuns)
-	pb := loadPlan(t, b)
-	code, out, stderr = runSweepCLI(t, "sweep", "submit", "--slurm", b, "--max-parallel", "2")
-	if code != 0 || !strings.Contains(out, "--array=0-3%2") {
-		t.Fatalf("submit: exit %d\n%s%s", code, out, stderr)
-	}
-	jobs, err := pb.SlurmJobs()
-	if err != nil || len(jobs) != 1 {
-		t.Fatalf("jobs.json: %v %v", jobs, err)
-	}
-	job := jobs[0]
-	var mid string // a run cancelled after an epoch
-	for deadline := time.Now().Add(60 * time.Second); mid == ""; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no run was seen done while another one was mid-run\n%s", c.logs())
+	var (
+		b, mid string // the sweep file, and a run cancelled after an epoch
+		pb     *sweep.Plan
+		st     *sweep.Status
+	)
+	for attempt := 1; ; attempt++ {
+		var job sweep.SlurmJob
+		b, pb, job, mid = submitAndCatchMidRun(t, c, filepath.Join(dir, fmt.Sprintf("b%d", attempt)), cache)
+		c.command(t, "scancel", job.JobID)
+		if err := pb.WaitSlurm(context.Background(), &job, "", nil); err == nil || !strings.Contains(err.Error(), "CANCELLED") {
+			t.Errorf("waiting for the cancelled job: %v", err)
 		}
-		st, err := pb.Status(sweep.Shard{})
-		if err != nil {
+		var err error
+		if st, err = pb.Status(sweep.Shard{}); err != nil {
 			t.Fatal(err)
 		}
-		if st.Totals[sweep.Done] == 0 {
-			continue
-		}
+		caught := true
 		for _, r := range st.Runs {
-			if r.State == sweep.Running && r.EpochsDone >= 1 && r.EpochsDone < r.Epochs {
-				mid = r.ID
+			if r.ID == mid && r.State == sweep.Done {
+				caught = false
 			}
 		}
-		if st.Totals[sweep.Done] == 4 {
-			t.Fatal("the sweep finished before it could be cancelled mid-run")
-		}
-	}
-	c.command(t, "scancel", job.JobID)
-	if err := pb.WaitSlurm(context.Background(), &job, "", nil); err == nil || !strings.Contains(err.Error(), "CANCELLED") {
-		t.Errorf("waiting for the cancelled job: %v", err)
-	}
-	st, err := pb.Status(sweep.Shard{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The cancelled task of the mid-run run received SIGTERM and saved its state.
-	for _, task := range job.Tasks {
-		if task.Runs[0] == mid {
-			if log, err := os.ReadFile(job.Log(task.Task)); err != nil || !strings.Contains(string(log), "paused") {
-				t.Errorf("the log of the cancelled task of %s should say that the sweep paused: %v\n%s", mid, err, log)
+		if caught {
+			// The cancelled task of the mid-run run received SIGTERM and saved its state.
+			for _, task := range job.Tasks {
+				if task.Runs[0] == mid {
+					if log, err := os.ReadFile(job.Log(task.Task)); err != nil || !strings.Contains(string(log), "paused") {
+						t.Errorf("the log of the cancelled task of %s should say that the sweep paused: %v\n%s", mid, err, log)
+					}
+				}
 			}
+			break
 		}
+		if attempt == 3 {
+			t.Fatalf("three times, run %s finished before the cancellation reached it", mid)
+		}
+		t.Logf("attempt %d: run %s finished before the cancellation reached it; again", attempt, mid)
 	}
 	finished := map[string][]byte{} // the runs done before the cancellation, their result files' bytes
 	for _, r := range st.Runs {
@@ -210,7 +202,7 @@ func TestSweepSubmitSlurm(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "1 array task (--array=") || !strings.Contains(out, "3 runs done before") {
 		t.Errorf("last resubmission: exit %d", code)
 	}
-	jobs, _ = pb.SlurmJobs()
+	jobs, _ := pb.SlurmJobs()
 	last := jobs[len(jobs)-1]
 	if log, _ := os.ReadFile(last.Log(last.Tasks[0].Task)); len(jobs) != 3 || !strings.Contains(string(log), mid+": training") ||
 		strings.Contains(string(log), "(0/5 epochs done)") {
@@ -229,12 +221,51 @@ func TestSweepSubmitSlurm(t *testing.T) {
 			}
 		}
 	}
-	sameAsLocal("b")
+	sameAsLocal(filepath.Base(filepath.Dir(b)))
 	code, out, _ = runSweepCLI(t, "sweep", "status", b)
 	if code != 0 || !strings.Contains(out, "total 4: 4 done") {
 		t.Errorf("final status: exit %d\n%s", code, out)
 	}
 	t.Logf("local sweep %s; the whole test %s", local.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+}
+
+// submitAndCatchMidRun writes the Slurm test's sweep into dir, submits it two tasks at a time, and
+// returns once a run is done and another one has trained an epoch but not finished: the sweep
+// file, its plan, the job and the mid-run run.
+func submitAndCatchMidRun(t *testing.T, c *slurmCluster, dir, cache string) (string, *sweep.Plan, sweep.SlurmJob, string) {
+	t.Helper()
+	b := writeSweep(t, dir, "slurm", cache, slurmRuns)
+	pb := loadPlan(t, b)
+	code, out, stderr := runSweepCLI(t, "sweep", "submit", "--slurm", b, "--max-parallel", "2")
+	if code != 0 || !strings.Contains(out, "--array=0-3%2") {
+		t.Fatalf("submit: exit %d\n%s%s", code, out, stderr)
+	}
+	jobs, err := pb.SlurmJobs()
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("jobs.json: %v %v", jobs, err)
+	}
+	var mid string
+	for deadline := time.Now().Add(60 * time.Second); mid == ""; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no run was seen done while another one was mid-run\n%s", c.logs())
+		}
+		st, err := pb.Status(sweep.Shard{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Totals[sweep.Done] == 0 {
+			continue
+		}
+		for _, r := range st.Runs {
+			if r.State == sweep.Running && r.EpochsDone >= 1 && r.EpochsDone < r.Epochs {
+				mid = r.ID
+			}
+		}
+		if st.Totals[sweep.Done] == 4 {
+			t.Fatal("the sweep finished before it could be cancelled mid-run")
+		}
+	}
+	return b, pb, jobs[0], mid
 }
 
 // loadPlan loads and plans a sweep file.
