@@ -544,3 +544,44 @@ func TestPlateau(t *testing.T) {
 		}
 	}
 }
+
+// The conclusions on a half-done Table 2: the pairs whose two models are there are compared, the
+// others are not testable yet.
+func TestConclusionsPartial(t *testing.T) {
+	p, err := NewProtocol(scale.CPU)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := func(number int, mean float64) ModelResult {
+		pm, err := Paper(number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := ModelResult{Paper: pm, Mean: mean, P99: 10 * mean, Max: 100 * mean}
+		m.Test.Residual.Mean, m.Train.Residual.Mean = mean, mean/1.2
+		return m
+	}
+	// Models 2-5: 3 beats 2 (lower NN 2 dropout), 5 beats 4; both networks (2, 3) beat NN 2 alone (4, 5).
+	r := Table2Results{Protocol: p, Models: []ModelResult{row(2, 0.004), row(3, 0.003), row(4, 0.006), row(5, 0.005)}}
+	c := CheckConclusions(r)
+	if len(c.Dropout) != 2 || len(c.Combined) != 2 {
+		t.Fatalf("%d dropout pairs, %d combined pairs; want 2 and 2", len(c.Dropout), len(c.Combined))
+	}
+	if ours, paper := pairVerdict(c.Dropout); ours != 2 || paper != 1 {
+		t.Errorf("dropout: lower D3, D4 better in %d pairs here, %d in the paper's table; want 2 and 1 (5 < 4, but 3 > 2 in the paper)", ours, paper)
+	}
+	if ours, paper := pairVerdict(c.Combined); ours != 2 || paper != 0 {
+		t.Errorf("both networks better in %d pairs here, %d in the paper's table; want 2 and 0", ours, paper)
+	}
+	md := ConclusionsMarkdown(r)
+	for _, want := range []string{
+		"NN1-only models (6, 7) about 10× worse than the others: **not testable yet**",
+		"Low NN 2 dropout is best (lower D3, D4 first;", "3 pairs not finished: **holds**",
+		"Both networks together are more accurate than NN 2 alone (both first;", "1 pair not finished: **holds**",
+		"The exponential weight reduces the train/test gap: **not testable yet**",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("conclusions lack %q:\n%s", want, md)
+		}
+	}
+}

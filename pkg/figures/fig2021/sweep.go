@@ -116,7 +116,7 @@ func WriteSweepFile(root string, sc scale.Scale) (bool, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return false, err
 	}
-	return true, os.WriteFile(path, data, 0o644)
+	return true, atomicfile.WriteFile(path, data, 0o644)
 }
 
 // TrainDir returns the directory model number of Table 2 trains in with configuration cfg

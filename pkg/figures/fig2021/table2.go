@@ -26,7 +26,7 @@ import (
 
 // trainedVersion is the code version (figures.Def.Version) of the figures of the trained models:
 // 2 since the protocol keeps the paper's geometry (N = 60, R = 3, l = 12 at the cpu scale) and its
-// batch 25; version 1 trained at N = 32 with batch 1. Bump it when the protocol changes what
+// batch 25; the earlier versions trained at N = 32 with batch 1. Bump it when the protocol changes what
 // the models are.
 const trainedVersion = 2
 
@@ -591,8 +591,11 @@ func ConclusionsMarkdown(r Table2Results) string {
 		}
 		ours, paper := pairVerdict(ps)
 		fmt.Fprintf(&b, " — the first is better in %d of %d pairs here (%d of %d in the paper's own table)", ours, len(ps), paper, len(ps))
-		if len(ps) < total {
-			fmt.Fprintf(&b, ", %d pairs not finished", total-len(ps))
+		switch left := total - len(ps); {
+		case left == 1:
+			b.WriteString(", 1 pair not finished")
+		case left > 1:
+			fmt.Fprintf(&b, ", %d pairs not finished", left)
 		}
 		fmt.Fprintf(&b, ": %s.\n", verdict(ours*2 > len(ps), ours*2 < len(ps)))
 	}
