@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/surrogo/surrogo/pkg/atomicfile"
+	"github.com/surrogo/surrogo/pkg/figures/internal/figkit"
 	"github.com/surrogo/surrogo/pkg/plots"
 	"github.com/surrogo/surrogo/pkg/scale"
 	"github.com/surrogo/surrogo/pkg/sweep"
@@ -316,20 +317,12 @@ const (
 // between Table2Begin and Table2End computed from the cpu results of the Table 2 sweep.
 func Table2Readme(repo string) (path, have, want string, err error) {
 	path = filepath.Join(repo, "notebooks", "README.md")
-	data, err := os.ReadFile(path)
+	r, without, done, total, err := LoadTable2Sweep(filepath.Join(repo, "figures"), scale.CPU)
 	if err != nil {
 		return path, "", "", err
 	}
-	have = string(data)
-	i, j := strings.Index(have, Table2Begin), strings.Index(have, Table2End)
-	if i < 0 || j < i {
-		return path, have, "", fmt.Errorf("%s lacks the markers %q ... %q", path, Table2Begin, Table2End)
-	}
-	r, without, done, total, err := LoadTable2Sweep(filepath.Join(repo, "figures"), scale.CPU)
-	if err != nil {
-		return path, have, "", err
-	}
-	return path, have, have[:i+len(Table2Begin)] + "\n\n" + SweepTable2Markdown(r, without, done, total) + "\n" + have[j:], nil
+	have, want, err = figkit.ReplaceBlock(path, Table2Begin, Table2End, SweepTable2Markdown(r, without, done, total))
+	return path, have, want, err
 }
 
 // UpdateTable2Readme rewrites the Table 2 block of repo/notebooks/README.md from the cpu results

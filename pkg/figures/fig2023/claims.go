@@ -2,14 +2,14 @@ package fig2023
 
 import (
 	"fmt"
-	"github.com/surrogo/surrogo/pkg/atomicfile"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/surrogo/surrogo/pkg/atomicfile"
+	"github.com/surrogo/surrogo/pkg/figures/internal/figkit"
 	"github.com/surrogo/surrogo/pkg/scale"
 )
 
@@ -928,20 +928,12 @@ const (
 // results of the 2023 sweeps under repo/figures (ClaimsTable).
 func ClaimsReadme(repo string) (path, have, want string, err error) {
 	path = filepath.Join(repo, "notebooks", "README.md")
-	data, err := os.ReadFile(path)
+	table, err := ClaimsTable(scale.CPU, filepath.Join(repo, "figures"))
 	if err != nil {
 		return path, "", "", err
 	}
-	have = string(data)
-	i, j := strings.Index(have, ClaimsBegin), strings.Index(have, ClaimsEnd)
-	if i < 0 || j < i {
-		return path, have, "", fmt.Errorf("%s lacks the markers %q ... %q", path, ClaimsBegin, ClaimsEnd)
-	}
-	table, err := ClaimsTable(scale.CPU, filepath.Join(repo, "figures"))
-	if err != nil {
-		return path, have, "", err
-	}
-	return path, have, have[:i+len(ClaimsBegin)] + "\n\n" + table + "\n" + have[j:], nil
+	have, want, err = figkit.ReplaceBlock(path, ClaimsBegin, ClaimsEnd, table)
+	return path, have, want, err
 }
 
 // UpdateClaimsReadme rewrites the claims table of repo/notebooks/README.md from the cpu results
