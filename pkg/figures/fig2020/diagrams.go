@@ -66,15 +66,15 @@ func DiagramPlot(id string, r DiagramResults) (*plots.Figure, error) {
 	var fig *plots.Figure
 	switch id {
 	case "2020-fig03":
-		fig = plots.NewFigure(1, 2, toyDiagram(r.Toy).panel(), decoderDiagram(r.SciNet).panel())
+		fig = plots.NewFigure(1, 2, toyDiagram(r.Toy).Panel(), decoderDiagram(r.SciNet).Panel())
 		fig.Title = "Feedforward networks trained here: (a) one hidden layer, figures 7, 9, 10; (b) SciNet's decoder, several hidden layers"
 		fig.Width, fig.Height = 13*vg.Inch, 4.6*vg.Inch
 	case "2020-fig04":
-		fig = plots.Single(autoencoderDiagram(r.SciNet).panel())
+		fig = plots.Single(autoencoderDiagram(r.SciNet).Panel())
 		fig.Title = "An autoencoder with an information bottleneck, trained to reproduce its input (the layer widths of the SciNet trained here)"
 		fig.Width, fig.Height = 11*vg.Inch, 5*vg.Inch
 	case "2020-fig06":
-		fig = plots.Single(sciNetDiagram(r.SciNet).panel())
+		fig = plots.Single(sciNetDiagram(r.SciNet).Panel())
 		fig.Title = "SciNet as trained here: observation → encoder → latent representation (+ question) → decoder → answer"
 		fig.Width, fig.Height = 12*vg.Inch, 5.6*vg.Inch
 	default:
@@ -92,45 +92,45 @@ const (
 )
 
 // toyDiagram draws the 1-h-1 net with every neuron and every connection.
-func toyDiagram(s nn.MLPSpec) *diagram {
-	d := &diagram{W: 100, H: 60}
+func toyDiagram(s nn.MLPSpec) *figkit.Diagram {
+	d := &figkit.Diagram{W: 100, H: 60}
 	h := s.Hidden[0]
 	in := layerColumn(18, 32, s.Inputs, 12, nodeStep, inputFill)
 	hid := layerColumn(50, 32, h, 12, nodeStep, hiddenFill)
 	out := layerColumn(82, 32, s.Outputs, 12, nodeStep, outFill)
-	d.add(connect(in, hid)...)
-	d.add(connect(hid, out)...)
-	d.add(in.shapes(nodeR)...)
-	d.add(hid.shapes(nodeR)...)
-	d.add(out.shapes(nodeR)...)
-	d.add(label{x: 18, y: in.bottom() - 6, text: "input x", size: 9})
-	d.add(label{x: 82, y: out.bottom() - 6, text: "output y (linear)", size: 9})
-	d.add(label{x: 50, y: hid.bottom() - 6, text: unitsText(h, "ReLU or ELU"), size: 9})
-	d.add(label{x: 50, y: 5, text: "y = b₂ + Σᵢ w₂ᵢ · ReLU(b₁ᵢ + w₁ᵢ x),   i = 1 … " + fmt.Sprint(h), size: 9.5, italic: true})
-	d.add(label{x: 50, y: 57, text: fmt.Sprintf("%d–%d–%d: %d parameters", s.Inputs, h, s.Outputs, s.Parameters()), size: 9.5, bold: true})
+	d.Add(connect(in, hid)...)
+	d.Add(connect(hid, out)...)
+	d.Add(in.shapes(nodeR)...)
+	d.Add(hid.shapes(nodeR)...)
+	d.Add(out.shapes(nodeR)...)
+	d.Add(figkit.Text(18, in.bottom()-6, "input x", font(9)))
+	d.Add(figkit.Text(82, out.bottom()-6, "output y (linear)", font(9)))
+	d.Add(figkit.Text(50, hid.bottom()-6, unitsText(h, "ReLU or ELU"), font(9)))
+	d.Add(figkit.Text(50, 5, "y = b₂ + Σᵢ w₂ᵢ · ReLU(b₁ᵢ + w₁ᵢ x),   i = 1 … "+fmt.Sprint(h), italic(9.5)))
+	d.Add(figkit.Text(50, 57, fmt.Sprintf("%d–%d–%d: %d parameters", s.Inputs, h, s.Outputs, s.Parameters()), bold(9.5)))
 	return d
 }
 
 // chain lays out layers left to right between x0 and x1, centred on cy, and draws their nodes and
 // connections. fills colour each layer; it returns the columns.
-func chain(d *diagram, widths []int, fills []color.Color, x0, x1, cy float64) []column {
+func chain(d *figkit.Diagram, widths []int, fills []color.Color, x0, x1, cy float64) []column {
 	cols := make([]column, len(widths))
 	for i, w := range widths {
 		x := x0 + (x1-x0)*float64(i)/float64(len(widths)-1)
 		cols[i] = layerColumn(x, cy, w, shownNodes(w), nodeStep*0.62, fills[i])
 	}
 	for i := 1; i < len(cols); i++ {
-		d.add(connect(cols[i-1], cols[i])...)
+		d.Add(connect(cols[i-1], cols[i])...)
 	}
 	for _, c := range cols {
-		d.add(c.shapes(nodeR * 0.62)...)
+		d.Add(c.shapes(nodeR * 0.62)...)
 	}
 	return cols
 }
 
 // decoderDiagram draws SciNet's decoder as a plain feedforward net: latents → hidden layers → answer.
-func decoderDiagram(m scinet.ModelConfig) *diagram {
-	d := &diagram{W: 100, H: 60}
+func decoderDiagram(m scinet.ModelConfig) *figkit.Diagram {
+	d := &figkit.Diagram{W: 100, H: 60}
 	widths := append(append([]int{m.Latent + m.Questions}, m.Decoder...), m.Outputs)
 	fills := []color.Color{latentFill}
 	for range m.Decoder {
@@ -146,9 +146,9 @@ func decoderDiagram(m scinet.ModelConfig) *diagram {
 		case i == len(cols)-1:
 			text = fmt.Sprintf("output: %d (linear)", widths[i])
 		}
-		d.add(label{x: c.x, y: 7, text: text, size: 9})
+		d.Add(figkit.Text(c.x, 7, text, font(9)))
 	}
-	d.add(label{x: 50, y: 57, text: fmt.Sprintf("%s: %d parameters", layersText(widths), nn.ParameterCount(widths[0], m.Decoder, m.Outputs)), size: 9.5, bold: true})
+	d.Add(figkit.Text(50, 57, fmt.Sprintf("%s: %d parameters", layersText(widths), nn.ParameterCount(widths[0], m.Decoder, m.Outputs)), bold(9.5)))
 	return d
 }
 
@@ -171,8 +171,8 @@ func layersText(widths []int) string {
 }
 
 // autoencoderDiagram draws an autoencoder x → encoder → z → decoder → x′ with SciNet's widths.
-func autoencoderDiagram(m scinet.ModelConfig) *diagram {
-	d := &diagram{W: 120, H: 60}
+func autoencoderDiagram(m scinet.ModelConfig) *figkit.Diagram {
+	d := &figkit.Diagram{W: 120, H: 60}
 	widths := append(append(append(append([]int{m.Inputs}, m.Encoder...), m.Latent), m.Decoder...), m.Inputs)
 	var fills []color.Color
 	for i := range widths {
@@ -191,8 +191,8 @@ func autoencoderDiagram(m scinet.ModelConfig) *diagram {
 	zi := len(m.Encoder) + 1
 	step := (xs1 - xs0) / float64(len(widths)-1)
 	zx := xs0 + step*float64(zi)
-	d.add(box{x0: xs0 - step*0.4, y0: 9, x1: zx - step*0.45, y1: 53, fill: encFill})
-	d.add(box{x0: zx + step*0.45, y0: 9, x1: xs1 + step*0.4, y1: 53, fill: decFill})
+	d.Add(figkit.Rect(xs0-step*0.4, 9, zx-step*0.45, 53, encFill, nil))
+	d.Add(figkit.Rect(zx+step*0.45, 9, xs1+step*0.4, 53, decFill, nil))
 	cols := chain(d, widths, fills, xs0, xs1, 31)
 	for i, c := range cols {
 		text := unitsText(widths[i], strings.ToUpper(string(m.Activation)))
@@ -204,18 +204,22 @@ func autoencoderDiagram(m scinet.ModelConfig) *diagram {
 		case i == len(cols)-1:
 			text = fmt.Sprintf("reconstruction x′ (%d)", widths[i])
 		}
-		d.add(label{x: c.x, y: 5, text: text, size: 8.5, bold: i == zi})
+		f := font(8.5)
+		if i == zi {
+			f = bold(8.5)
+		}
+		d.Add(figkit.Text(c.x, 5, text, f))
 	}
-	d.add(label{x: (xs0 + zx) / 2, y: 56.5, text: "encoder E: z = E(x)", size: 10, bold: true})
-	d.add(label{x: (zx + xs1) / 2, y: 56.5, text: "decoder D: x′ = D(z)", size: 10, bold: true})
-	d.add(label{x: zx, y: 48, text: "loss ‖x′ − x‖²", size: 9, italic: true})
+	d.Add(figkit.Text((xs0+zx)/2, 56.5, "encoder E: z = E(x)", bold(10)))
+	d.Add(figkit.Text((zx+xs1)/2, 56.5, "decoder D: x′ = D(z)", bold(10)))
+	d.Add(figkit.Text(zx, 48, "loss ‖x′ − x‖²", italic(9)))
 	return d
 }
 
 // sciNetDiagram draws SciNet: observation → encoder → latents (μ, σ; z = μ + σε) and question →
 // decoder → answer, with the loss.
-func sciNetDiagram(m scinet.ModelConfig) *diagram {
-	d := &diagram{W: 130, H: 66}
+func sciNetDiagram(m scinet.ModelConfig) *figkit.Diagram {
+	d := &figkit.Diagram{W: 130, H: 66}
 	const cy = 36.0
 	st := nodeStep * 0.62
 	r := nodeR * 0.62
@@ -242,14 +246,18 @@ func sciNetDiagram(m scinet.ModelConfig) *diagram {
 	qcol := layerColumn(xs[zi], lat.bottom()-9, max(q, 1), 12, st*1.4, inputFill)
 	qcol.dashed = q == 0
 	encStep := xs[1] - xs[0]
-	d.add(box{x0: xs[1] - encStep*0.35, y0: 12, x1: xs[zi-1] + encStep*0.35, y1: 58, fill: encFill})
-	d.add(box{x0: xs[zi+1] - encStep*0.35, y0: 12, x1: xs[n-2] + encStep*0.35, y1: 58, fill: decFill})
+	d.Add(figkit.Rect(xs[1]-encStep*0.35, 12, xs[zi-1]+encStep*0.35, 58, encFill, nil))
+	d.Add(figkit.Rect(xs[zi+1]-encStep*0.35, 12, xs[n-2]+encStep*0.35, 58, decFill, nil))
 	for i := 1; i < len(cols); i++ {
-		d.add(connect(cols[i-1], cols[i])...)
+		d.Add(connect(cols[i-1], cols[i])...)
+	}
+	qedge := edge
+	if q == 0 {
+		qedge = dashedEdge
 	}
 	for _, yq := range qcol.ys {
 		for _, yd := range cols[zi+1].ys {
-			d.add(segment{x0: qcol.x, y0: yq, x1: cols[zi+1].x, y1: yd, width: 0.35, color: edgeColor, dashed: q == 0})
+			d.Add(figkit.StyledLine(qcol.x, yq, cols[zi+1].x, yd, qedge, false))
 		}
 	}
 	for i, c := range cols {
@@ -257,33 +265,33 @@ func sciNetDiagram(m scinet.ModelConfig) *diagram {
 		if i == 0 || i == zi || i == len(cols)-1 {
 			rr = nodeR * 0.8
 		}
-		d.add(c.shapes(rr)...)
+		d.Add(c.shapes(rr)...)
 	}
-	d.add(qcol.shapes(nodeR * 0.8)...)
+	d.Add(qcol.shapes(nodeR * 0.8)...)
 	// Labels.
 	obsNames, ansNames := []string{"ω", "γ"}, []string{"φ", "A"}
 	for i, y := range cols[0].ys {
 		if i < len(obsNames) {
-			d.add(label{x: xs[0] - 5, y: y, text: obsNames[i], size: 10, italic: true})
+			d.Add(figkit.Text(xs[0]-5, y, obsNames[i], italic(10)))
 		}
 	}
 	for i, y := range cols[n-1].ys {
 		if i < len(ansNames) {
-			d.add(label{x: xs[n-1] + 5, y: y, text: ansNames[i], size: 10, italic: true})
+			d.Add(figkit.Text(xs[n-1]+5, y, ansNames[i], italic(10)))
 		}
 	}
-	d.add(label{x: xs[0], y: 7.5, text: fmt.Sprintf("observation (%d)", m.Inputs), size: 8.5})
-	d.add(label{x: (xs[1] + xs[zi-1]) / 2, y: 61.5, text: fmt.Sprintf("encoder %s, %s", widthsList(m.Encoder), strings.ToUpper(string(m.Activation))), size: 9.5, bold: true})
-	d.add(label{x: (xs[zi+1] + xs[n-2]) / 2, y: 61.5, text: fmt.Sprintf("decoder %s, %s", widthsList(m.Decoder), strings.ToUpper(string(m.Activation))), size: 9.5, bold: true})
-	d.add(label{x: xs[zi], y: lat.top() + 5.5, text: fmt.Sprintf("%d latents (μ and ln σ each)", m.Latent), size: 9.5, bold: true})
-	d.add(label{x: xs[zi], y: lat.top() + 2.3, text: "z = μ + σ·ε, ε ~ N(0, 1)", size: 7.5, italic: true})
+	d.Add(figkit.Text(xs[0], 7.5, fmt.Sprintf("observation (%d)", m.Inputs), font(8.5)))
+	d.Add(figkit.Text((xs[1]+xs[zi-1])/2, 61.5, fmt.Sprintf("encoder %s, %s", widthsList(m.Encoder), strings.ToUpper(string(m.Activation))), bold(9.5)))
+	d.Add(figkit.Text((xs[zi+1]+xs[n-2])/2, 61.5, fmt.Sprintf("decoder %s, %s", widthsList(m.Decoder), strings.ToUpper(string(m.Activation))), bold(9.5)))
+	d.Add(figkit.Text(xs[zi], lat.top()+5.5, fmt.Sprintf("%d latents (μ and ln σ each)", m.Latent), bold(9.5)))
+	d.Add(figkit.Text(xs[zi], lat.top()+2.3, "z = μ + σ·ε, ε ~ N(0, 1)", italic(7.5)))
 	qtext := fmt.Sprintf("question (%d)", q)
 	if q == 0 {
 		qtext = "question (none here)"
 	}
-	d.add(label{x: xs[zi], y: qcol.bottom() - 4, text: qtext, size: 8.5})
-	d.add(label{x: xs[n-1], y: 7.5, text: fmt.Sprintf("answer (%d)", m.Outputs), size: 8.5})
-	d.add(label{x: 65, y: 2.5, text: fmt.Sprintf("loss = ‖answer − target‖² + β · Σᵢ KL(N(μᵢ, σᵢ²) ‖ N(0, 1)),  β = %g;   evaluation uses z = μ", m.Beta), size: 9, italic: true})
+	d.Add(figkit.Text(xs[zi], qcol.bottom()-4, qtext, font(8.5)))
+	d.Add(figkit.Text(xs[n-1], 7.5, fmt.Sprintf("answer (%d)", m.Outputs), font(8.5)))
+	d.Add(figkit.Text(65, 2.5, fmt.Sprintf("loss = ‖answer − target‖² + β · Σᵢ KL(N(μᵢ, σᵢ²) ‖ N(0, 1)),  β = %g;   evaluation uses z = μ", m.Beta), italic(9)))
 	return d
 }
 

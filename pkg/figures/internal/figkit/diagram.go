@@ -14,10 +14,10 @@ import (
 	"github.com/surrogo/surrogo/pkg/plots"
 )
 
-// Block diagrams of networks (the architecture sketches of the 2021 and 2023 papers): boxes,
-// lines and arrows, circles and text placed in diagram units, and rows of blocks, one per stage
-// of a network, whose height follows the image side and whose width grows with log₂ of the
-// channels.
+// Diagrams of networks (the network sketches of the 2020 paper, the architecture sketches of the
+// 2021 and 2023 papers): boxes, lines and arrows, circles and text placed in diagram units, and
+// rows of blocks, one per stage of a network, whose height follows the image side and whose
+// width grows with log₂ of the channels.
 
 // Shape is one element of a Diagram; tx and ty map diagram units to the canvas.
 type Shape func(c draw.Canvas, tx, ty func(float64) vg.Length)
@@ -81,9 +81,14 @@ func Polygon(pts [][2]float64, fill color.Color) Shape {
 // Line is a straight line from (x0, y0) to (x1, y1), width points wide, ending in an arrow head
 // at (x1, y1) when arrow is set.
 func Line(x0, y0, x1, y1 float64, width vg.Length, clr color.Color, arrow bool) Shape {
+	return StyledLine(x0, y0, x1, y1, draw.LineStyle{Color: clr, Width: width}, arrow)
+}
+
+// StyledLine is Line in any line style sty (e.g. dashed); the arrow head is filled in sty's
+// colour.
+func StyledLine(x0, y0, x1, y1 float64, sty draw.LineStyle, arrow bool) Shape {
 	return func(c draw.Canvas, tx, ty func(float64) vg.Length) {
 		a, b := vg.Point{X: tx(x0), Y: ty(y0)}, vg.Point{X: tx(x1), Y: ty(y1)}
-		sty := draw.LineStyle{Color: clr, Width: width}
 		dx, dy := float64(b.X-a.X), float64(b.Y-a.Y)
 		l := math.Hypot(dx, dy)
 		if !arrow || l == 0 {
@@ -95,12 +100,18 @@ func Line(x0, y0, x1, y1 float64, width vg.Length, clr color.Color, arrow bool) 
 		base := vg.Point{X: b.X - vg.Length(head*ux), Y: b.Y - vg.Length(head*uy)}
 		c.StrokeLine2(sty, a.X, a.Y, base.X, base.Y)
 		px, py := vg.Length(-uy*head*0.45), vg.Length(ux*head*0.45)
-		c.FillPolygon(clr, []vg.Point{b, {X: base.X + px, Y: base.Y + py}, {X: base.X - px, Y: base.Y - py}})
+		c.FillPolygon(sty.Color, []vg.Point{b, {X: base.X + px, Y: base.Y + py}, {X: base.X - px, Y: base.Y - py}})
 	}
 }
 
 // Circle is a circle of radius r points centred at (x, y), filled and outlined in black.
 func Circle(x, y float64, r vg.Length, fill color.Color) Shape {
+	return OutlinedCircle(x, y, r, fill, draw.LineStyle{Color: color.Black, Width: 0.7})
+}
+
+// OutlinedCircle is Circle with its outline drawn in line style outline (e.g. thinner, or
+// dashed).
+func OutlinedCircle(x, y float64, r vg.Length, fill color.Color, outline draw.LineStyle) Shape {
 	return func(c draw.Canvas, tx, ty func(float64) vg.Length) {
 		pt := vg.Point{X: tx(x), Y: ty(y)}
 		var path vg.Path
@@ -109,8 +120,7 @@ func Circle(x, y float64, r vg.Length, fill color.Color) Shape {
 		path.Close()
 		c.SetColor(fill)
 		c.Fill(path)
-		c.SetColor(color.Black)
-		c.SetLineWidth(0.7)
+		c.SetLineStyle(outline)
 		c.Stroke(path)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/surrogo/surrogo/pkg/models"
 	"github.com/surrogo/surrogo/pkg/plots"
@@ -115,5 +116,32 @@ func TestDiagramRenders(t *testing.T) {
 	}
 	if b := img.Bounds(); b.Dx() < 600 || b.Dy() < 300 {
 		t.Errorf("image %v", b)
+	}
+}
+
+// A styled outline or line is drawn in its own style and leaves none behind: shapes that do not
+// overlap draw the same pixels in either order, and a dashed outline differs from a solid one.
+func TestStyledShapesKeepTheirStyle(t *testing.T) {
+	dashed := draw.LineStyle{Color: color.Black, Width: 1, Dashes: []vg.Length{2, 1.5}}
+	solid := draw.LineStyle{Color: color.Black, Width: 1}
+	render := func(sh ...Shape) []byte {
+		t.Helper()
+		d := &Diagram{W: 100, H: 40}
+		d.Add(sh...)
+		fig := plots.Single(d.Panel())
+		fig.Width, fig.Height = 4*vg.Inch, 2*vg.Inch
+		data, err := fig.Render("png")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	ring, line, plain := OutlinedCircle(20, 20, 12, color.White, dashed), StyledLine(5, 5, 40, 5, dashed, true), Circle(70, 20, 12, color.White)
+	a, b := render(ring, line, plain), render(plain, ring, line)
+	if !bytes.Equal(a, b) {
+		t.Error("a Circle drawn after dashed shapes differs from one drawn before them")
+	}
+	if bytes.Equal(a, render(OutlinedCircle(20, 20, 12, color.White, solid), StyledLine(5, 5, 40, 5, solid, true), plain)) {
+		t.Error("dashed and solid outlines draw the same")
 	}
 }
