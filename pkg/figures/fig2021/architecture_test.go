@@ -1,17 +1,14 @@
 package fig2021
 
 import (
-	"bytes"
 	"encoding/json"
-	"image/png"
 	"io"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/surrogo/surrogo/pkg/figures"
+	"github.com/surrogo/surrogo/pkg/figures/internal/figkit"
 	"github.com/surrogo/surrogo/pkg/models"
 	"github.com/surrogo/surrogo/pkg/scale"
 )
@@ -209,28 +206,8 @@ func ensureArch(t *testing.T, id string) (*figures.Stored, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pngs, svgs int
-	for _, p := range paths {
-		switch filepath.Ext(p) {
-		case ".png":
-			pngs++
-			data, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			img, err := png.Decode(bytes.NewReader(data))
-			if err != nil {
-				t.Fatalf("%s: %v", p, err)
-			}
-			if b := img.Bounds(); b.Dx() < 1000 || b.Dy() < 500 {
-				t.Errorf("%s: %v", p, b)
-			}
-		case ".svg":
-			svgs++
-		}
-	}
-	if pngs != 1 || svgs != 1 {
-		t.Errorf("rendered %v, want one PNG and one SVG", paths)
+	if err := figkit.CheckRendered(paths, 1000, 500); err != nil {
+		t.Error(err)
 	}
 	sum, err := figures.Summary(st)
 	if err != nil {

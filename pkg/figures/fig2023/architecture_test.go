@@ -1,18 +1,15 @@
 package fig2023
 
 import (
-	"bytes"
 	"encoding/json"
-	"image/png"
 	"io"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/surrogo/surrogo/pkg/figures"
+	"github.com/surrogo/surrogo/pkg/figures/internal/figkit"
 	"github.com/surrogo/surrogo/pkg/models"
 	"github.com/surrogo/surrogo/pkg/scale"
 )
@@ -129,28 +126,8 @@ func TestFig02Smoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pngs, svgs int
-	for _, p := range paths {
-		switch filepath.Ext(p) {
-		case ".png":
-			pngs++
-			data, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			img, err := png.Decode(bytes.NewReader(data))
-			if err != nil {
-				t.Fatalf("%s: %v", p, err)
-			}
-			if b := img.Bounds(); b.Dx() < 1500 || b.Dy() < 800 {
-				t.Errorf("%s: %v", p, b)
-			}
-		case ".svg":
-			svgs++
-		}
-	}
-	if pngs != 1 || svgs != 1 {
-		t.Errorf("rendered %v, want one PNG and one SVG", paths)
+	if err := figkit.CheckRendered(paths, 1500, 800); err != nil {
+		t.Error(err)
 	}
 	var r Fig02Results
 	if err := json.Unmarshal(st.Results, &r); err != nil {
