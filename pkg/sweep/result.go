@@ -191,6 +191,18 @@ func (r *Result) matches(p *Planned) (sameConfig, complete bool) {
 	return true, true
 }
 
+// extendedBy reports whether the planned run continues the run of this result: the same
+// configuration except for more epochs. Such a result is superseded when the run finishes, and
+// the run resumes from the shorter run's checkpoints (Plan.adoptShorter) instead of starting over.
+func (r *Result) extendedBy(p *Planned) bool {
+	if r.Config.Epochs >= p.Config.Epochs {
+		return false
+	}
+	c := r.Config
+	c.Epochs = p.Config.Epochs
+	return ConfigHash(c) == p.Hash
+}
+
 func containsAll(have, want []string) bool {
 	for _, w := range want {
 		if !slices.Contains(have, w) {

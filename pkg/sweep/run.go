@@ -252,10 +252,15 @@ func (x *execution) runOne(ctx context.Context, r *Planned) error {
 	old, _ := ReadResult(r.Result)
 	if old != nil {
 		same, complete := old.matches(r)
-		if !same {
+		switch {
+		case !same && old.extendedBy(r):
+			if err := x.p.adoptShorter(r, old); err != nil {
+				return err
+			}
+			old = nil // superseded: its evaluations are of the shorter run
+		case !same:
 			return fmt.Errorf("%w: %s holds another configuration", ErrConflict, r.Result)
-		}
-		if complete {
+		case complete:
 			x.sum.Skipped = append(x.sum.Skipped, r.ID)
 			return nil
 		}
@@ -381,4 +386,39 @@ func (t *tracker) update() {
 		t.x.rep.Add(int64(n-t.last) * int64(t.r.TrainExamples))
 		t.last = n
 	}
+}
+
+// shorterSlot is the slot of the run a result file records: the run's id and that result's
+// configuration hash.
+func (p *Plan) shorterSlot(r *Planned, res *Result) string {
+	return filepath.Join(p.Work, RunsDir, r.ID+"-"+res.ConfigHash[:min(12, len(res.ConfigHash))])
+}
+
+// adoptShorter moves the training directory of the finished shorter run that r extends (same
+// configuration, fewer epochs) into r's slot, so that training resumes after its last epoch
+// instead of starting over. It does nothing when r's slot already has a training directory or
+// the shorter run's slot is gone (a fresh machine with the committed results only: the run then
+// trains from the start). The shorter slot is locked while its directory moves.
+func (p *Plan) adoptShorter(r *Planned, res *Result) error {
+	from := p.shorterSlot(r, res)
+	if from == r.Slot {
+		return nil
+	}
+	if _, err := os.Stat(r.RunDir); err == nil {
+		return nil
+	}
+	src := filepath.Join(from, "train")
+	if _, err := os.Stat(src); err != nil {
+		return nil
+	}
+	unlock, err := datastore.LockDir(from)
+	if err != nil {
+		return fmt.Errorf("continuing the %d-epoch run in %s: %w", res.Config.Epochs, from, err)
+	}
+	defer unlock()
+	if err := os.Rename(src, r.RunDir); err != nil {
+		return fmt.Errorf("continuing the %d-epoch run: %w", res.Config.Epochs, err)
+	}
+	os.Remove(filepath.Join(from, FailureFile))
+	return nil
 }

@@ -51,7 +51,8 @@ type RunStatus struct {
 	EpochsDone int `json:"epochs_done"`
 	// KeptEpoch is the kept model's epoch of a finished run.
 	KeptEpoch int `json:"kept_epoch,omitempty"`
-	// Note adds detail: "re-evaluate" when a finished training lacks a declared evaluation.
+	// Note adds detail: "re-evaluate" when a finished training lacks a declared evaluation,
+	// "extend from N epochs" when the result file holds the same run with fewer epochs.
 	Note string `json:"note,omitempty"`
 	// Result is the result file and Slot the run's work directory.
 	Result string `json:"result"`
@@ -114,6 +115,11 @@ func (p *Plan) runStatus(r *Planned) RunStatus {
 	if res, err := ReadResult(r.Result); err == nil {
 		same, complete := res.matches(r)
 		switch {
+		case !same && res.extendedBy(r):
+			rs.Note = fmt.Sprintf("extend from %d epochs", res.Training.Epochs)
+			if h, err := training.ReadHistory(filepath.Join(p.shorterSlot(r, res), "train", training.HistoryFile)); err == nil {
+				rs.EpochsDone = h.Len()
+			}
 		case !same:
 			rs.State = Conflict
 			rs.Error = fmt.Sprintf("%s holds another configuration (hash %.12s, declared %.12s): move it away to train the declared one",
@@ -122,8 +128,9 @@ func (p *Plan) runStatus(r *Planned) RunStatus {
 		case complete:
 			rs.State, rs.EpochsDone, rs.KeptEpoch = Done, res.Training.Epochs, res.KeptEpoch()
 			return rs
+		default:
+			rs.EpochsDone, rs.Note = res.Training.Epochs, "re-evaluate"
 		}
-		rs.EpochsDone, rs.Note = res.Training.Epochs, "re-evaluate"
 	} else if !os.IsNotExist(err) {
 		rs.State, rs.Error = Conflict, err.Error()
 		return rs

@@ -351,3 +351,70 @@ func TestNewMachine(t *testing.T) {
 		t.Errorf("data set not regenerated: %v", err)
 	}
 }
+
+// TestExtendEpochs: a run declared again with more epochs and nothing else changed continues the
+// finished shorter run from its checkpoints (its first epochs are not trained again), and its
+// result replaces the shorter one's.
+func TestExtendEpochs(t *testing.T) {
+	dir := t.TempDir()
+	sw := tinySweep(t, dir, "a")
+	ctx := context.Background()
+	p, err := sw.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Run(ctx, tinyOptions(t)); err != nil {
+		t.Fatal(err)
+	}
+	short, err := ReadResult(p.Runs[0].Result)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	sw.Runs[0].Set = map[string]any{"seed": 1, "epochs": 3}
+	p2, err := sw.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := p2.Status(Shard{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := st.Runs[0]; r.State != Pending || r.EpochsDone != 2 || r.Note != "extend from 2 epochs" {
+		t.Fatalf("status of the extended run: %+v", r)
+	}
+	var log strings.Builder
+	opt := tinyOptions(t)
+	opt.TrainLog = &log
+	if _, err := p2.Run(ctx, opt); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(log.String(), "epoch 1/") || !strings.Contains(log.String(), "epoch 3/3") {
+		t.Errorf("the extension did not continue after epoch 2:\n%s", log.String())
+	}
+	long, err := ReadResult(p2.Runs[0].Result)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if long.ConfigHash != p2.Runs[0].Hash || long.Training.Epochs != 3 {
+		t.Fatalf("extended result: hash %.12s (want %.12s), %d epochs", long.ConfigHash, p2.Runs[0].Hash, long.Training.Epochs)
+	}
+	for i, v := range short.Training.TrainLoss {
+		if long.Training.TrainLoss[i] != v {
+			t.Errorf("epoch %d: training loss %v after the extension, %v before", i+1, long.Training.TrainLoss[i], v)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(p.Runs[0].Slot, "train")); !os.IsNotExist(err) {
+		t.Errorf("the shorter run's training directory is still in its slot: %v", err)
+	}
+
+	// Fewer epochs than the result: another configuration, a conflict.
+	sw.Runs[0].Set = map[string]any{"seed": 1, "epochs": 2}
+	p3, err := sw.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := p3.Status(Shard{}); err != nil || st.Runs[0].State != Conflict {
+		t.Errorf("fewer epochs: %v, %+v", err, st)
+	}
+}
