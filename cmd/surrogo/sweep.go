@@ -66,7 +66,9 @@ that n machines or the array jobs of a cluster scheduler split the sweep: the sh
 one machine skip the runs another one holds.
 
 Nothing finished is overwritten: a result file holding another configuration, or a results
-directory of another sweep, is refused before any work (exit status 2). After one of the 2023
+directory of another sweep, is refused before any work (exit status 2). A run declared again
+with more epochs and nothing else changed is the exception: it continues from the checkpoints
+of the shorter run (when this machine has them) and its result replaces the shorter one's. After one of the 2023
 sweeps of this checkout at the cpu scale (figures/sweeps/2023-*-cpu.json), the claims table of
 notebooks/README.md is regenerated from the finished runs, and after the 2021 Table 2 sweep
 (figures/sweeps/2021-table2-cpu.json) its 2021 Table 2: commit them with the runs.

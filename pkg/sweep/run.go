@@ -398,7 +398,7 @@ func (p *Plan) shorterSlot(r *Planned, res *Result) string {
 // configuration, fewer epochs) into r's slot, so that training resumes after its last epoch
 // instead of starting over. It does nothing when r's slot already has a training directory or
 // the shorter run's slot is gone (a fresh machine with the committed results only: the run then
-// trains from the start). The shorter slot is locked while its directory moves.
+// trains from the start). The shorter slot is locked while its directory moves, then removed.
 func (p *Plan) adoptShorter(r *Planned, res *Result) error {
 	from := p.shorterSlot(r, res)
 	if from == r.Slot {
@@ -415,10 +415,14 @@ func (p *Plan) adoptShorter(r *Planned, res *Result) error {
 	if err != nil {
 		return fmt.Errorf("continuing the %d-epoch run in %s: %w", res.Config.Epochs, from, err)
 	}
-	defer unlock()
-	if err := os.Rename(src, r.RunDir); err != nil {
+	err = os.Rename(src, r.RunDir)
+	if err == nil {
+		os.Remove(filepath.Join(from, FailureFile))
+	}
+	unlock()
+	if err != nil {
 		return fmt.Errorf("continuing the %d-epoch run: %w", res.Config.Epochs, err)
 	}
-	os.Remove(filepath.Join(from, FailureFile))
+	os.Remove(from) // the emptied slot (kept when something else is left in it)
 	return nil
 }

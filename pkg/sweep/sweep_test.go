@@ -404,8 +404,8 @@ func TestExtendEpochs(t *testing.T) {
 			t.Errorf("epoch %d: training loss %v after the extension, %v before", i+1, long.Training.TrainLoss[i], v)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(p.Runs[0].Slot, "train")); !os.IsNotExist(err) {
-		t.Errorf("the shorter run's training directory is still in its slot: %v", err)
+	if _, err := os.Stat(p.Runs[0].Slot); !os.IsNotExist(err) {
+		t.Errorf("the shorter run's slot is still there: %v", err)
 	}
 
 	// Fewer epochs than the result: another configuration, a conflict.
