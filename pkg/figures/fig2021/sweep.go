@@ -255,6 +255,71 @@ func Plateau(losses []training.JSONFloat, k int) float64 {
 // plateauEpochs is the k of Plateau in the sweep table.
 const plateauEpochs = 10
 
+// PlateauRatio is the Plateau ratio from which a training loss counts as having plateaued: it
+// fell by less than 2% over the last plateauEpochs epochs (0.2% per epoch).
+const PlateauRatio = 0.98
+
+// plateauMarkdown tells whether the runs' training losses have plateaued at the last epoch and
+// 50 epochs before it: how many runs reach PlateauRatio, and the range of the ratios.
+func plateauMarkdown(runs []ModelResult, names []string) string {
+	if len(runs) == 0 {
+		return ""
+	}
+	at := func(n int) (ok, of int, lo, hi float64, loName string, med float64) {
+		lo, hi = math.Inf(1), math.Inf(-1)
+		var all []float64
+		for i, m := range runs {
+			l := m.Training.TrainLoss
+			if n > len(l) {
+				continue
+			}
+			v := Plateau(l[:n], plateauEpochs)
+			if math.IsNaN(v) {
+				continue
+			}
+			all, of = append(all, v), of+1
+			if v >= PlateauRatio {
+				ok++
+			}
+			if v < lo {
+				lo, loName = v, names[i]
+			}
+			hi = max(hi, v)
+		}
+		if len(all) > 0 {
+			slices.Sort(all)
+			med = all[len(all)/2]
+		}
+		return
+	}
+	last := 0
+	for _, m := range runs {
+		last = max(last, len(m.Training.TrainLoss))
+	}
+	ok, of, lo, hi, loName, med := at(last)
+	if of == 0 {
+		return ""
+	}
+	verdict := "**holds**"
+	if ok < of {
+		verdict = fmt.Sprintf("**holds for %d of %d runs**", ok, of)
+	}
+	if ok == 0 {
+		verdict = "**does not hold**"
+	}
+	out := fmt.Sprintf("- The training losses plateau (Fig. 4; the paper trains until they do; here: the loss fell by less than 2%% over the last %d epochs, "+
+		"plateau ratio ≥ %.2f): at epoch %d, %d of %d runs (ratios %.3f-%.3f, median %.3f, lowest model %s) — %s.",
+		plateauEpochs, PlateauRatio, last, ok, of, lo, hi, med, loName, verdict)
+	if of < len(runs) {
+		out += fmt.Sprintf(" (Not counted: %d run(s) with fewer epochs.)", len(runs)-of)
+	}
+	if early := last - 50; early >= 2*plateauEpochs {
+		ok, of, lo, hi, _, med = at(early)
+		out += fmt.Sprintf(" At epoch %d: %d of %d (ratios %.3f-%.3f, median %.3f).", early, ok, of, lo, hi, med)
+	}
+	return out + "\n"
+}
+
 // SweepTable2Markdown is the Table 2 of the finished sweep runs (LoadTable2Sweep), side by side with
 // the paper's, with the roll-back counts, the kept epochs, the plateau of the training loss and
 // the training times, then the paper's conclusions tested on what is finished.
@@ -286,6 +351,14 @@ func SweepTable2Markdown(r Table2Results, without *ModelResult, done, total int)
 		"Training time: %.2f hours for these %d runs (provenance in figures/sweeps/%s/%s/runs/).\n\n", plateauEpochs, plateauEpochs, seconds/3600, done, SweepTable2, p.Scale)
 	b.WriteString(ConclusionsMarkdown(r))
 	b.WriteString(rollbackMarkdown(r, without))
+	runs, names := slices.Clone(r.Models), make([]string, 0, len(r.Models)+1)
+	for _, m := range r.Models {
+		names = append(names, fmt.Sprint(m.Paper.Number))
+	}
+	if without != nil {
+		runs, names = append(runs, *without), append(names, "9 without roll-back")
+	}
+	b.WriteString(plateauMarkdown(runs, names))
 	return b.String()
 }
 
