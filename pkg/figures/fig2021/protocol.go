@@ -206,7 +206,7 @@ func (p *Protocol) describeReduction(spec dataset.Spec) string {
 		fmt.Sprintf("%d epochs instead of 800", p.Epochs),
 		fmt.Sprintf("Adam learning rate %g (the authors' code: 5e-6)", p.LearningRate),
 		p.batchText(),
-		fmt.Sprintf("roll-back window m = %d, s = %d instead of 20, 5 (scaled with the epochs; C = %g, rule %s)", p.Rollback.M, p.Rollback.S, p.Rollback.C, p.Rollback.Rule),
+		fmt.Sprintf("roll-back window m = %d, s = %d instead of 20, 5 (a shorter window for a shorter training; C = %g, rule %s)", p.Rollback.M, p.Rollback.S, p.Rollback.C, p.Rollback.Rule),
 		fmt.Sprintf("LeakyReLU slope %g (Flux's default, the authors' code)", models.PaperLeakySlope2021),
 	)
 	return strings.Join(parts, "; ")
