@@ -52,9 +52,10 @@
 // same sweep on another machine with the committed results, continues where it stopped. A
 // result file holding another configuration is never overwritten: the run is in conflict and
 // Run refuses to start (ErrConflict) until it is moved away. The one exception is a run declared
-// again with more epochs and nothing else changed: it continues the shorter run from its
-// checkpoints (their training directory moves to the new slot), and its result replaces the
-// shorter one's when it finishes. Shard{I, N} selects the runs whose
+// again with more epochs and nothing else changed: its result replaces the shorter one's when it
+// finishes. Such a run, with or without a result, continues the longest training of the same
+// configuration with fewer epochs found in the work directory (the training directory moves to
+// the new slot) rather than starting over. Shard{I, N} selects the runs whose
 // index is I modulo N, so that machines or a cluster's array jobs split a sweep without
 // coordination; processes running the same runs at once skip the runs another one holds.
 //

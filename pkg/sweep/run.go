@@ -254,9 +254,6 @@ func (x *execution) runOne(ctx context.Context, r *Planned) error {
 		same, complete := old.matches(r)
 		switch {
 		case !same && old.extendedBy(r):
-			if err := x.p.adoptShorter(r, old); err != nil {
-				return err
-			}
 			old = nil // superseded: its evaluations are of the shorter run
 		case !same:
 			return fmt.Errorf("%w: %s holds another configuration", ErrConflict, r.Result)
@@ -264,6 +261,9 @@ func (x *execution) runOne(ctx context.Context, r *Planned) error {
 			x.sum.Skipped = append(x.sum.Skipped, r.ID)
 			return nil
 		}
+	}
+	if err := x.p.adoptShorter(r); err != nil {
+		return err
 	}
 	if testHookBeforeTrain != nil {
 		if err := testHookBeforeTrain(r.ID); err != nil {
@@ -388,40 +388,62 @@ func (t *tracker) update() {
 	}
 }
 
-// shorterSlot is the slot of the run a result file records: the run's id and that result's
-// configuration hash.
-func (p *Plan) shorterSlot(r *Planned, res *Result) string {
-	return filepath.Join(p.Work, RunsDir, r.ID+"-"+res.ConfigHash[:min(12, len(res.ConfigHash))])
+// shorterSlot returns the slot in the work directory holding the longest training of r with
+// fewer epochs (its configuration is r's but for the number of epochs), and the epochs it has
+// trained; "" when there is none. Such a training is a run declared earlier with fewer epochs,
+// finished or not.
+func (p *Plan) shorterSlot(r *Planned) (slot string, trained int) {
+	ents, err := os.ReadDir(filepath.Join(p.Work, RunsDir))
+	if err != nil {
+		return "", 0
+	}
+	for _, e := range ents {
+		dir := filepath.Join(p.Work, RunsDir, e.Name())
+		hash, ok := strings.CutPrefix(e.Name(), r.ID+"-")
+		if !ok || len(hash) != 12 || dir == r.Slot {
+			continue
+		}
+		c, err := training.ReadConfig(filepath.Join(dir, "train"))
+		if err != nil || c.Epochs >= r.Config.Epochs {
+			continue
+		}
+		c.Epochs = r.Config.Epochs
+		if ConfigHash(c) != r.Hash {
+			continue
+		}
+		h, err := training.ReadHistory(filepath.Join(dir, "train", training.HistoryFile))
+		if err != nil || h.Len() <= trained {
+			continue
+		}
+		slot, trained = dir, h.Len()
+	}
+	return slot, trained
 }
 
-// adoptShorter moves the training directory of the finished shorter run that r extends (same
-// configuration, fewer epochs) into r's slot, so that training resumes after its last epoch
-// instead of starting over. It does nothing when r's slot already has a training directory or
-// the shorter run's slot is gone (a fresh machine with the committed results only: the run then
-// trains from the start). The shorter slot is locked while its directory moves, then removed.
-func (p *Plan) adoptShorter(r *Planned, res *Result) error {
-	from := p.shorterSlot(r, res)
-	if from == r.Slot {
-		return nil
-	}
+// adoptShorter moves the training directory of the longest shorter training of r
+// (shorterSlot) into r's slot, so that training resumes after its last epoch instead of
+// starting over. It does nothing when r's slot already has a training directory or there is no
+// such training (a fresh machine with the committed results only: the run then trains from the
+// start). The shorter slot is locked while its directory moves, then removed.
+func (p *Plan) adoptShorter(r *Planned) error {
 	if _, err := os.Stat(r.RunDir); err == nil {
 		return nil
 	}
-	src := filepath.Join(from, "train")
-	if _, err := os.Stat(src); err != nil {
+	from, trained := p.shorterSlot(r)
+	if from == "" {
 		return nil
 	}
 	unlock, err := datastore.LockDir(from)
 	if err != nil {
-		return fmt.Errorf("continuing the %d-epoch run in %s: %w", res.Config.Epochs, from, err)
+		return fmt.Errorf("continuing the training of %d epochs in %s: %w", trained, from, err)
 	}
-	err = os.Rename(src, r.RunDir)
+	err = os.Rename(filepath.Join(from, "train"), r.RunDir)
 	if err == nil {
 		os.Remove(filepath.Join(from, FailureFile))
 	}
 	unlock()
 	if err != nil {
-		return fmt.Errorf("continuing the %d-epoch run: %w", res.Config.Epochs, err)
+		return fmt.Errorf("continuing the training of %d epochs: %w", trained, err)
 	}
 	os.Remove(from) // the emptied slot (kept when something else is left in it)
 	return nil

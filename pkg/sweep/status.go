@@ -117,9 +117,6 @@ func (p *Plan) runStatus(r *Planned) RunStatus {
 		switch {
 		case !same && res.extendedBy(r):
 			rs.Note = fmt.Sprintf("extend from %d epochs", res.Training.Epochs)
-			if h, err := training.ReadHistory(filepath.Join(p.shorterSlot(r, res), "train", training.HistoryFile)); err == nil {
-				rs.EpochsDone = h.Len()
-			}
 		case !same:
 			rs.State = Conflict
 			rs.Error = fmt.Sprintf("%s holds another configuration (hash %.12s, declared %.12s): move it away to train the declared one",
@@ -137,6 +134,10 @@ func (p *Plan) runStatus(r *Planned) RunStatus {
 	}
 	if h, err := training.ReadHistory(filepath.Join(r.RunDir, training.HistoryFile)); err == nil && h.Len() > rs.EpochsDone {
 		rs.EpochsDone = h.Len()
+	} else if err != nil {
+		if _, trained := p.shorterSlot(r); trained > 0 {
+			rs.EpochsDone = trained // Run continues that training
+		}
 	}
 	if pid, locked := datastore.LockedBy(r.Slot); locked {
 		rs.State, rs.PID = Running, pid

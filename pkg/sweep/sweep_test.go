@@ -408,6 +408,27 @@ func TestExtendEpochs(t *testing.T) {
 		t.Errorf("the shorter run's slot is still there: %v", err)
 	}
 
+	// Without a result file (a sweep stopped before the run finished), a longer declaration
+	// continues the longest shorter training of the work directory.
+	if err := os.Remove(p2.Runs[0].Result); err != nil {
+		t.Fatal(err)
+	}
+	sw.Runs[0].Set = map[string]any{"seed": 1, "epochs": 4}
+	p4, err := sw.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := p4.Status(Shard{}); err != nil || st.Runs[0].State != Pending || st.Runs[0].EpochsDone != 3 {
+		t.Fatalf("status with a 3-epoch training in the work directory: %v, %+v", err, st)
+	}
+	log.Reset()
+	if _, err := p4.Run(ctx, opt); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(log.String(), "epoch 3/") || !strings.Contains(log.String(), "epoch 4/4") {
+		t.Errorf("the 4-epoch run did not continue after epoch 3:\n%s", log.String())
+	}
+
 	// Fewer epochs than the result: another configuration, a conflict.
 	sw.Runs[0].Set = map[string]any{"seed": 1, "epochs": 2}
 	p3, err := sw.Plan()

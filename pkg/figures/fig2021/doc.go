@@ -21,11 +21,11 @@
 //
 // The protocol of each scale (Protocol, NewProtocol) says what is reduced: at the cpu scale the
 // models train on the recipe's 60 × 60 data set (R = 3, l = 12: the paper's R/N and l/N), NN 2
-// width 8, batch 25, 150 epochs. Training runs (RunDir, keyed by the whole configuration and
+// width 8, batch 25, 200 epochs. Training runs (RunDir, keyed by the whole configuration and
 // the training code's version) and the data cache live under the figures' cache directory, so an
 // interrupted computation resumes. A figure's saved results are keyed by its Def.Version, not
 // by the configurations of the runs it trained: every figure of trained models is at version
-// trainedVersion (3 since the cpu scale trains 150 epochs); bump it whenever a change of the
+// trainedVersion (3 since the cpu scale trains 200 epochs); bump it whenever a change of the
 // models or of their training changes what these figures compute.
 //
 // Each is a figures.Def registered when the package is imported (blank-import it next to

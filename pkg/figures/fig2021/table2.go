@@ -27,7 +27,7 @@ import (
 // trainedVersion is the code version (figures.Def.Version) of the figures of the trained models:
 // 2 since the protocol keeps the paper's geometry (N = 60, R = 3, l = 12 at the cpu scale) and its
 // batch 25; the earlier versions trained at N = 32 with batch 1. Bump it when the protocol changes what
-// the models are. 3: the cpu scale trains 150 epochs (100 before).
+// the models are. 3: the cpu scale trains 200 epochs (100 before).
 const trainedVersion = 3
 
 func init() {
