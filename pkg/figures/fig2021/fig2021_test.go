@@ -325,6 +325,9 @@ func TestTrainedFiguresSmoke(t *testing.T) {
 			t.Errorf("%s: %v", id, err)
 		}
 	}
+	if _, err := os.Stat(filepath.Join(root, "2021-table2", "smoke", "2021-table2-curves.png")); err != nil {
+		t.Errorf("the loss curves of Table 2: %v", err)
+	}
 	st, err := figures.Load(root, "2021-table2", scale.Smoke)
 	if err != nil {
 		t.Fatal(err)

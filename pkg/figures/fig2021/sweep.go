@@ -255,6 +255,15 @@ func Plateau(losses []training.JSONFloat, k int) float64 {
 // plateauEpochs is the k of Plateau in the sweep table.
 const plateauEpochs = 10
 
+// plateauText is Plateau over plateauEpochs with 3 decimals, "—" for a run too short for it.
+func plateauText(losses []training.JSONFloat) string {
+	v := Plateau(losses, plateauEpochs)
+	if math.IsNaN(v) {
+		return "—"
+	}
+	return fmt.Sprintf("%.3f", v)
+}
+
 // PlateauRatio is the Plateau ratio from which a training loss counts as having plateaued: it
 // fell by less than 2% over the last plateauEpochs epochs (0.2% per epoch).
 const PlateauRatio = 0.98
@@ -336,9 +345,9 @@ func SweepTable2Markdown(r Table2Results, without *ModelResult, done, total int)
 	var seconds float64
 	row := func(name string, m ModelResult) {
 		pm, tr := m.Paper, m.Training
-		fmt.Fprintf(&b, "| %s | %g | %g | %g | %g %g %g %g | %s | %.3g / %.3g | %.3g / %.3g | %.2g / %.2g | %.3g | %d of %d | %d | %.3f | %.1f min |\n",
+		fmt.Fprintf(&b, "| %s | %g | %g | %g | %g %g %g %g | %s | %.3g / %.3g | %.3g / %.3g | %.2g / %.2g | %.3g | %d of %d | %d | %s | %.1f min |\n",
 			name, pm.W, pm.P1, pm.P2, pm.D1, pm.D2, pm.D3, pm.D4, pm.Loss, pm.Mean*1e3, m.Mean*1e3, pm.P99*1e2, m.P99*1e2, pm.Max, m.Max,
-			m.Train.Residual.Mean*1e3, tr.BestEpoch, len(tr.TrainLoss), tr.NumRollbacks, Plateau(tr.TrainLoss, plateauEpochs), tr.Seconds/60)
+			m.Train.Residual.Mean*1e3, tr.BestEpoch, len(tr.TrainLoss), tr.NumRollbacks, plateauText(tr.TrainLoss), tr.Seconds/60)
 		seconds += tr.Seconds
 	}
 	for _, m := range r.Models {
