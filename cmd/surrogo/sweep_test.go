@@ -285,9 +285,10 @@ func TestSweepBadInput(t *testing.T) {
 	dup := writeSweep(t, filepath.Join(tmp, "dup"), "d", cache, `{"id": "a"}, {"id": "a"}`)
 	unknown := file("unknown", `{"name": "x", "scale": "smoke", "out": "o", "data": {"dir": "`+cache+`"}, "runs": [{"id": "a", "bogus": 1}]}`)
 	badSet := writeSweep(t, filepath.Join(tmp, "set"), "s", cache, `{"id": "a", "set": {"optimizer": {"learning_rate": -1}}}`)
-	// Another sweep into good's results directory, and good with another configuration for a.
+	// Another sweep into good's results directory, and good with another configuration for a
+	// (another seed; more epochs alone would continue the run).
 	other := file("other", `{"name": "other", "scale": "smoke", "out": "good/out", "work": "good/work", "data": {"dir": "`+cache+`"}, "runs": [{"id": "a"}]}`)
-	changed := file("changed", `{"name": "good", "scale": "smoke", "out": "good/out", "work": "good/work", "data": {"dir": "`+cache+`"}, "runs": [{"id": "a", "codename": "80E1", "set": {"epochs": 2}}]}`)
+	changed := file("changed", `{"name": "good", "scale": "smoke", "out": "good/out", "work": "good/work", "data": {"dir": "`+cache+`"}, "runs": [{"id": "a", "codename": "80E1", "set": {"epochs": 1, "seed": 7}}]}`)
 	for _, tc := range []struct {
 		args []string
 		want string
