@@ -194,7 +194,7 @@ func (r *Result) matches(p *Planned) (sameConfig, complete bool) {
 // extendedBy reports whether the planned run continues the run of this result: the same
 // configuration except for more epochs. Such a result is superseded when the run finishes, and
 // the run resumes from the shorter run's checkpoints when the work directory has them
-// (Plan.adoptShorter) instead of starting over.
+// (Plan.AdoptShorter) instead of starting over.
 func (r *Result) extendedBy(p *Planned) bool {
 	if r.Config.Epochs >= p.Config.Epochs {
 		return false

@@ -262,7 +262,7 @@ func (x *execution) runOne(ctx context.Context, r *Planned) error {
 			return nil
 		}
 	}
-	if err := x.p.adoptShorter(r); err != nil {
+	if err := x.p.AdoptShorter(r); err != nil {
 		return err
 	}
 	if testHookBeforeTrain != nil {
@@ -420,12 +420,13 @@ func (p *Plan) shorterSlot(r *Planned) (slot string, trained int) {
 	return slot, trained
 }
 
-// adoptShorter moves the training directory of the longest shorter training of r
+// AdoptShorter moves the training directory of the longest shorter training of r
 // (shorterSlot) into r's slot, so that training resumes after its last epoch instead of
-// starting over. It does nothing when r's slot already has a training directory or there is no
+// starting over. Run calls it before training a run; code that trains in a sweep's slots
+// itself calls it first. It does nothing when r's slot already has a training directory or there is no
 // such training (a fresh machine with the committed results only: the run then trains from the
 // start). The shorter slot is locked while its directory moves, then removed.
-func (p *Plan) adoptShorter(r *Planned) error {
+func (p *Plan) AdoptShorter(r *Planned) error {
 	if _, err := os.Stat(r.RunDir); err == nil {
 		return nil
 	}
@@ -437,7 +438,10 @@ func (p *Plan) adoptShorter(r *Planned) error {
 	if err != nil {
 		return fmt.Errorf("continuing the training of %d epochs in %s: %w", trained, from, err)
 	}
-	err = os.Rename(filepath.Join(from, "train"), r.RunDir)
+	err = os.MkdirAll(r.Slot, 0o755)
+	if err == nil {
+		err = os.Rename(filepath.Join(from, "train"), r.RunDir)
+	}
 	if err == nil {
 		os.Remove(filepath.Join(from, FailureFile))
 	}

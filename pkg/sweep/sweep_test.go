@@ -383,6 +383,13 @@ func TestExtendEpochs(t *testing.T) {
 	if r := st.Runs[0]; r.State != Pending || r.EpochsDone != 2 || r.Note != "extend from 2 epochs" {
 		t.Fatalf("status of the extended run: %+v", r)
 	}
+	// Code training in the slots itself (the 2021 figures) adopts the shorter training first.
+	if err := p2.AdoptShorter(&p2.Runs[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(p2.Runs[0].RunDir, training.HistoryFile)); err != nil {
+		t.Fatalf("the shorter training is not in the new slot: %v", err)
+	}
 	var log strings.Builder
 	opt := tinyOptions(t)
 	opt.TrainLog = &log

@@ -140,7 +140,8 @@ func TrainDir(cache string, cfg training.Config, number int) (string, error) {
 	id, hash := Table2RunID(number, cfg.Rollback.Enabled), sweep.ConfigHash(cfg)
 	for _, r := range plan.Runs {
 		if r.ID == id && r.Hash == hash {
-			return r.RunDir, nil
+			// A run of the sweep trained earlier with fewer epochs continues.
+			return r.RunDir, plan.AdoptShorter(&r)
 		}
 	}
 	return RunDir(cache, cfg, number), nil
