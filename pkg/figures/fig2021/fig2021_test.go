@@ -590,23 +590,28 @@ func TestConclusionsPartial(t *testing.T) {
 }
 
 // TestPlateauMarkdown: a flat loss counts as plateaued, one falling 1% per epoch does not, and a
-// run with fewer epochs is left out of the count.
+// run with fewer epochs is left out of the count; training and test losses are counted apart.
 func TestPlateauMarkdown(t *testing.T) {
-	run := func(n int, rate float64) ModelResult {
+	run := func(n int, train, test float64) ModelResult {
 		var m ModelResult
 		for e := range n {
-			m.Training.TrainLoss = append(m.Training.TrainLoss, training.JSONFloat(math.Pow(1-rate, float64(e))))
+			m.Training.TrainLoss = append(m.Training.TrainLoss, training.JSONFloat(math.Pow(1-train, float64(e))))
+			m.Training.TestLoss = append(m.Training.TestLoss, training.JSONFloat(math.Pow(1-test, float64(e))))
 		}
 		return m
 	}
-	got := plateauMarkdown([]ModelResult{run(80, 0), run(80, 0.01), run(40, 0)}, []string{"1", "2", "3"})
-	for _, want := range []string{"at epoch 80, 1 of 2 runs", "lowest model 2", "**holds for 1 of 2 runs**",
-		"(Not counted: 1 run(s) with fewer epochs.)", "At epoch 30: 2 of 3"} {
+	got := plateauMarkdown([]ModelResult{run(80, 0, 0), run(80, 0.01, 0), run(40, 0, 0)}, []string{"1", "2", "3"})
+	for _, want := range []string{"at epoch 80, the training loss of 1 of 2 runs", "lowest model 2", "the test loss of 2 of 2 runs",
+		"**holds for the test loss** (all 2 runs); the training loss still falls in 1", "(Not counted: 1 run(s) with fewer epochs.)",
+		"At epoch 30: training loss 2 of 3"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("plateauMarkdown lacks %q:\n%s", want, got)
 		}
 	}
-	if got := plateauMarkdown([]ModelResult{run(30, 0)}, []string{"1"}); !strings.Contains(got, "— **holds**.") {
+	if got := plateauMarkdown([]ModelResult{run(30, 0, 0)}, []string{"1"}); !strings.Contains(got, "— **holds**.") {
 		t.Errorf("one flat run: %s", got)
+	}
+	if got := plateauMarkdown([]ModelResult{run(30, 0.01, 0.01)}, []string{"1"}); !strings.Contains(got, "— **does not hold**.") {
+		t.Errorf("one falling run: %s", got)
 	}
 }

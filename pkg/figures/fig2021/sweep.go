@@ -269,63 +269,82 @@ func plateauText(losses []training.JSONFloat) string {
 // fell by less than 2% over the last plateauEpochs epochs (0.2% per epoch).
 const PlateauRatio = 0.98
 
-// plateauMarkdown tells whether the runs' training losses have plateaued at the last epoch and
-// 50 epochs before it: how many runs reach PlateauRatio, and the range of the ratios.
+// plateauStats summarizes the Plateau ratios of the runs' losses (train or test) over their
+// first n epochs: how many reach PlateauRatio of how many have n epochs, the range, the median
+// and the run with the lowest ratio.
+type plateauStats struct {
+	ok, of      int
+	lo, hi, med float64
+	lowest      string
+}
+
+func plateauAt(runs []ModelResult, names []string, n int, test bool) plateauStats {
+	st := plateauStats{lo: math.Inf(1), hi: math.Inf(-1)}
+	var all []float64
+	for i, m := range runs {
+		l := m.Training.TrainLoss
+		if test {
+			l = m.Training.TestLoss
+		}
+		if n > len(l) {
+			continue
+		}
+		v := Plateau(l[:n], plateauEpochs)
+		if math.IsNaN(v) {
+			continue
+		}
+		all, st.of = append(all, v), st.of+1
+		if v >= PlateauRatio {
+			st.ok++
+		}
+		if v < st.lo {
+			st.lo, st.lowest = v, names[i]
+		}
+		st.hi = max(st.hi, v)
+	}
+	if len(all) > 0 {
+		slices.Sort(all)
+		st.med = all[len(all)/2]
+	}
+	return st
+}
+
+func (st plateauStats) String() string {
+	return fmt.Sprintf("%d of %d runs (ratios %.3f-%.3f, median %.3f, lowest model %s)", st.ok, st.of, st.lo, st.hi, st.med, st.lowest)
+}
+
+// plateauMarkdown tells whether the runs' training and test losses have plateaued at the last
+// epoch and 50 epochs before it: how many runs reach PlateauRatio, and the range of the ratios.
 func plateauMarkdown(runs []ModelResult, names []string) string {
-	if len(runs) == 0 {
-		return ""
-	}
-	at := func(n int) (ok, of int, lo, hi float64, loName string, med float64) {
-		lo, hi = math.Inf(1), math.Inf(-1)
-		var all []float64
-		for i, m := range runs {
-			l := m.Training.TrainLoss
-			if n > len(l) {
-				continue
-			}
-			v := Plateau(l[:n], plateauEpochs)
-			if math.IsNaN(v) {
-				continue
-			}
-			all, of = append(all, v), of+1
-			if v >= PlateauRatio {
-				ok++
-			}
-			if v < lo {
-				lo, loName = v, names[i]
-			}
-			hi = max(hi, v)
-		}
-		if len(all) > 0 {
-			slices.Sort(all)
-			med = all[len(all)/2]
-		}
-		return
-	}
 	last := 0
 	for _, m := range runs {
 		last = max(last, len(m.Training.TrainLoss))
 	}
-	ok, of, lo, hi, loName, med := at(last)
-	if of == 0 {
+	train, test := plateauAt(runs, names, last, false), plateauAt(runs, names, last, true)
+	if train.of == 0 {
 		return ""
 	}
-	verdict := "**holds**"
-	if ok < of {
-		verdict = fmt.Sprintf("**holds for %d of %d runs**", ok, of)
-	}
-	if ok == 0 {
+	var verdict string
+	switch {
+	case train.ok == train.of && test.ok == test.of:
+		verdict = "**holds**"
+	case test.ok == test.of && test.of > 0:
+		verdict = fmt.Sprintf("**holds for the test loss** (all %d runs); the training loss still falls in %d", test.of, train.of-train.ok)
+	case train.ok == 0 && test.ok == 0:
 		verdict = "**does not hold**"
+	default:
+		verdict = fmt.Sprintf("**holds for %d of %d runs' training loss and %d of %d runs' test loss**", train.ok, train.of, test.ok, test.of)
 	}
-	out := fmt.Sprintf("- The training losses plateau (Fig. 4; the paper trains until they do; here: the loss fell by less than 2%% over the last %d epochs, "+
-		"plateau ratio ≥ %.2f): at epoch %d, %d of %d runs (ratios %.3f-%.3f, median %.3f, lowest model %s) — %s.",
-		plateauEpochs, PlateauRatio, last, ok, of, lo, hi, med, loName, verdict)
-	if of < len(runs) {
-		out += fmt.Sprintf(" (Not counted: %d run(s) with fewer epochs.)", len(runs)-of)
+	out := fmt.Sprintf("- The losses plateau (Fig. 4; the paper trains until they do; here: a loss that fell by less than 2%% over the last %d epochs, "+
+		"plateau ratio ≥ %.2f): at epoch %d, the training loss of %s, the test loss of %s — %s.",
+		plateauEpochs, PlateauRatio, last, train, test, verdict)
+	if train.of < len(runs) {
+		out += fmt.Sprintf(" (Not counted: %d run(s) with fewer epochs.)", len(runs)-train.of)
 	}
 	if early := last - 50; early >= 2*plateauEpochs {
-		ok, of, lo, hi, _, med = at(early)
-		out += fmt.Sprintf(" At epoch %d: %d of %d (ratios %.3f-%.3f, median %.3f).", early, ok, of, lo, hi, med)
+		tr, te := plateauAt(runs, names, early, false), plateauAt(runs, names, early, true)
+		out += fmt.Sprintf(" At epoch %d: training loss %d of %d (ratios %.3f-%.3f), test loss %d of %d (ratios %.3f-%.3f).",
+			early, tr.ok, tr.of, tr.lo, tr.hi, te.ok, te.of, te.lo, te.hi)
 	}
 	return out + "\n"
 }
@@ -341,14 +360,14 @@ func SweepTable2Markdown(r Table2Results, without *ModelResult, done, total int)
 		b.WriteString("No model finished yet.\n")
 		return b.String()
 	}
-	b.WriteString("| model | w | p1 | p2 | D1-D4 | loss | mean res (1e-3) paper / ours | 99-P res (1e-2) paper / ours | max res paper / ours | train mean res (1e-3) | kept epoch | roll-backs | loss plateau | training |\n")
+	b.WriteString("| model | w | p1 | p2 | D1-D4 | loss | mean res (1e-3) paper / ours | 99-P res (1e-2) paper / ours | max res paper / ours | train mean res (1e-3) | kept epoch | roll-backs | loss plateau train / test | training |\n")
 	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	var seconds float64
 	row := func(name string, m ModelResult) {
 		pm, tr := m.Paper, m.Training
 		fmt.Fprintf(&b, "| %s | %g | %g | %g | %g %g %g %g | %s | %.3g / %.3g | %.3g / %.3g | %.2g / %.2g | %.3g | %d of %d | %d | %s | %.1f min |\n",
 			name, pm.W, pm.P1, pm.P2, pm.D1, pm.D2, pm.D3, pm.D4, pm.Loss, pm.Mean*1e3, m.Mean*1e3, pm.P99*1e2, m.P99*1e2, pm.Max, m.Max,
-			m.Train.Residual.Mean*1e3, tr.BestEpoch, len(tr.TrainLoss), tr.NumRollbacks, plateauText(tr.TrainLoss), tr.Seconds/60)
+			m.Train.Residual.Mean*1e3, tr.BestEpoch, len(tr.TrainLoss), tr.NumRollbacks, plateauText(tr.TrainLoss)+" / "+plateauText(tr.TestLoss), tr.Seconds/60)
 		seconds += tr.Seconds
 	}
 	for _, m := range r.Models {
@@ -357,7 +376,7 @@ func SweepTable2Markdown(r Table2Results, without *ModelResult, done, total int)
 	if without != nil {
 		row("9 without roll-back", *without)
 	}
-	fmt.Fprintf(&b, "\nLoss plateau: the mean training loss of the last %d epochs over that of the %d before (1: no longer falling). "+
+	fmt.Fprintf(&b, "\nLoss plateau: the mean training (test) loss of the last %d epochs over that of the %d before (1: no longer falling). "+
 		"Training time: %.2f hours for these %d runs (provenance in figures/sweeps/%s/%s/runs/).\n\n", plateauEpochs, plateauEpochs, seconds/3600, done, SweepTable2, p.Scale)
 	b.WriteString(ConclusionsMarkdown(r))
 	b.WriteString(rollbackMarkdown(r, without))

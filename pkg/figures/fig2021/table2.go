@@ -350,7 +350,7 @@ func table2Table(r Table2Results) (*figkit.Table, error) {
 		Groups: []figkit.Group{{Name: "Hyperparameters", Span: 9}, {Name: "mean res (1e-3)", Span: 2},
 			{Name: "99-P res (1e-2)", Span: 2}, {Name: "max res", Span: 2}, {Name: "ours", Span: 4}},
 		Columns: []string{"Model", "w", "p1", "p2", "D1", "D2", "D3", "D4", "Loss",
-			"paper", "ours", "paper", "ours", "paper", "ours", "train mean res (1e-3)", "kept epoch", "roll-backs", "loss plateau"},
+			"paper", "ours", "paper", "ours", "paper", "ours", "train mean res (1e-3)", "kept epoch", "roll-backs", "loss plateau train / test"},
 	}
 	dash := func(on bool, v float64) string {
 		if !on {
@@ -365,7 +365,7 @@ func table2Table(r Table2Results) (*figkit.Table, error) {
 			dash(pm.P1 != 0, pm.D1), dash(pm.P1 != 0, pm.D2), dash(pm.P2 != 0, pm.D3), dash(pm.P2 != 0, pm.D4), pm.Loss,
 			sciIn(pm.Mean, 1e-3), sciIn(m.Mean, 1e-3), sciIn(pm.P99, 1e-2), sciIn(m.P99, 1e-2), sciIn(pm.Max, 1), sciIn(m.Max, 1),
 			sciIn(float64(m.Train.Residual.Mean), 1e-3), fmt.Sprint(m.Training.BestEpoch), fmt.Sprint(m.Training.NumRollbacks),
-			plateauText(m.Training.TrainLoss),
+			plateauText(m.Training.TrainLoss)+" / "+plateauText(m.Training.TestLoss),
 		})
 	}
 	p := r.Protocol
@@ -375,7 +375,7 @@ func table2Table(r Table2Results) (*figkit.Table, error) {
 			p.TestExamples, p.Test, p.TrainExamples, p.DataScale, r.DataSet),
 		"Reduced at this scale: " + p.Reduced + ".",
 		fmt.Sprintf("Kept epoch: the epoch with the lowest training loss, whose weights are evaluated (of %d); an early one means the loss stopped falling.", p.Epochs),
-		fmt.Sprintf("Loss plateau: the mean training loss of the last %d epochs over that of the %d before (1: no longer falling; from %.2f it counts as a plateau).",
+		fmt.Sprintf("Loss plateau: the mean training (test) loss of the last %d epochs over that of the %d before (1: no longer falling; from %.2f it counts as a plateau).",
 			plateauEpochs, plateauEpochs, PlateauRatio),
 	}
 	return t, t.Validate()
