@@ -474,7 +474,10 @@ func CurvesFigure(r Table2Results, without *ModelResult) (*plots.Figure, error) 
 		add("9 without roll-back", *without, len(r.Models), true)
 	}
 	fig := plots.NewFigure(1, 2, train, test)
-	fig.Title = fmt.Sprintf("2021 Table 2: losses per epoch of %d models (dashed: NN 1 only, and model 9 without roll-back)", len(r.Models))
+	fig.Title = fmt.Sprintf("2021 Table 2: losses per epoch of %d models (dashed: NN 1 only)", len(r.Models))
+	if without != nil {
+		fig.Title = fmt.Sprintf("2021 Table 2: losses per epoch of %d models and model 9 without roll-back (dashed: NN 1 only, and without roll-back)", len(r.Models))
+	}
 	fig.Width, fig.Height = 13*vg.Inch, 5.5*vg.Inch
 	fig.Stamp = r.Protocol.Stamp()
 	return fig, nil
