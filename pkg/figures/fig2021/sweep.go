@@ -265,8 +265,8 @@ func plateauText(losses []training.JSONFloat) string {
 	return fmt.Sprintf("%.3f", v)
 }
 
-// PlateauRatio is the Plateau ratio from which a training loss counts as having plateaued: it
-// fell by less than 2% over the last plateauEpochs epochs (0.2% per epoch).
+// PlateauRatio is the Plateau ratio from which a loss (training or test) counts as having
+// plateaued: it fell by less than 2% over the last plateauEpochs epochs (0.2% per epoch).
 const PlateauRatio = 0.98
 
 // plateauStats summarizes the Plateau ratios of the runs' losses (train or test) over their
@@ -350,8 +350,8 @@ func plateauMarkdown(runs []ModelResult, names []string) string {
 }
 
 // SweepTable2Markdown is the Table 2 of the finished sweep runs (LoadTable2Sweep), side by side with
-// the paper's, with the roll-back counts, the kept epochs, the plateau of the training loss and
-// the training times, then the paper's conclusions tested on what is finished.
+// the paper's, with the roll-back counts, the kept epochs, the plateaus of the training and test
+// losses and the training times, then the paper's conclusions tested on what is finished.
 func SweepTable2Markdown(r Table2Results, without *ModelResult, done, total int) string {
 	var b strings.Builder
 	p := r.Protocol
