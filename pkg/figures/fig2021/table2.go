@@ -365,7 +365,7 @@ func table2Table(r Table2Results) (*figkit.Table, error) {
 			dash(pm.P1 != 0, pm.D1), dash(pm.P1 != 0, pm.D2), dash(pm.P2 != 0, pm.D3), dash(pm.P2 != 0, pm.D4), pm.Loss,
 			sciIn(pm.Mean, 1e-3), sciIn(m.Mean, 1e-3), sciIn(pm.P99, 1e-2), sciIn(m.P99, 1e-2), sciIn(pm.Max, 1), sciIn(m.Max, 1),
 			sciIn(float64(m.Train.Residual.Mean), 1e-3), fmt.Sprint(m.Training.BestEpoch), fmt.Sprint(m.Training.NumRollbacks),
-			plateauText(m.Training.TrainLoss)+" / "+plateauText(m.Training.TestLoss),
+			plateauText(m.Training.TrainLoss) + " / " + plateauText(m.Training.TestLoss),
 		})
 	}
 	p := r.Protocol
