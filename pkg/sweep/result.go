@@ -195,11 +195,13 @@ func (r *Result) matches(p *Planned) (sameConfig, complete bool) {
 // configuration except for more epochs. Such a result is superseded when the run finishes, and
 // the run resumes from the shorter run's checkpoints when the work directory has them
 // (Plan.AdoptShorter) instead of starting over.
-func (r *Result) extendedBy(p *Planned) bool {
-	if r.Config.Epochs >= p.Config.Epochs {
+func (r *Result) extendedBy(p *Planned) bool { return shorterOf(r.Config, p) }
+
+// shorterOf reports whether c is p's configuration with fewer epochs.
+func shorterOf(c training.Config, p *Planned) bool {
+	if c.Epochs >= p.Config.Epochs {
 		return false
 	}
-	c := r.Config
 	c.Epochs = p.Config.Epochs
 	return ConfigHash(c) == p.Hash
 }

@@ -404,11 +404,7 @@ func (p *Plan) shorterSlot(r *Planned) (slot string, trained int) {
 			continue
 		}
 		c, err := training.ReadConfig(filepath.Join(dir, "train"))
-		if err != nil || c.Epochs >= r.Config.Epochs {
-			continue
-		}
-		c.Epochs = r.Config.Epochs
-		if ConfigHash(c) != r.Hash {
+		if err != nil || !shorterOf(c, r) {
 			continue
 		}
 		h, err := training.ReadHistory(filepath.Join(dir, "train", training.HistoryFile))
